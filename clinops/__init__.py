@@ -1,0 +1,1 @@
+"""ClinOps: the command line and the generated gRPC contracts (clinops.<service>.v1)."""
