@@ -1,0 +1,63 @@
+"""The Bolt app factory: one AsyncApp wired to the service clients; no I/O at construction."""
+
+import logging
+import uuid
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import errors
+from bot.clients import ServiceClients
+from bot.commands import clinops, shift_gap
+from bot.config import BotSettings
+from clinops.rpc import Caller
+
+logger = logging.getLogger("clinops.bot")
+
+
+def web_client(settings: BotSettings) -> AsyncWebClient:
+    """The Slack Web API client: base URL from SLACK_API_URL, honouring 429 Retry-After."""
+    return AsyncWebClient(
+        token=settings.bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(settings: BotSettings, clients: ServiceClients) -> AsyncApp:
+    """The bot: signature verification on, answers inside the request (process_before_response)."""
+    # AsyncApp checks the token with auth.test lazily, on the first request, never here.
+    app = AsyncApp(
+        client=web_client(settings),
+        signing_secret=settings.signing_secret.get_secret_value(),
+        process_before_response=True,
+        request_verification_enabled=True,
+        logger=logger,
+    )
+
+    @app.middleware
+    async def attach_services(context: AsyncBoltContext, next) -> None:  # noqa: A002
+        correlation_id = uuid.uuid4().hex[:12]
+        context["correlation_id"] = correlation_id
+        caller = Caller(
+            slack_team_id=context.team_id or "",
+            slack_user_id=context.user_id or "",
+            correlation_id=correlation_id,
+        )
+        for name, client in clients.acting_for(caller).items():
+            context[name] = client
+        await next()
+
+    errors.register(app)
+    shift_gap.register(app)
+    clinops.register(app)
+    return app

@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: data in, blocks out; testable without Slack."""

@@ -1,0 +1,158 @@
+"""Service clients over grpc.aio: every call carries a deadline and the acting Slack user.
+
+Listeners get clients already bound to the caller from Bolt context (`context["staffing"]`), so
+they never build metadata themselves. Channels must be opened inside the running event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+import grpc
+
+from bot.config import BotSettings
+from clinops.rpc import Caller, caller_metadata, field_violations
+from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
+from clinops.supplies.v1 import supplies_pb2_grpc
+from clinops.training.v1 import training_pb2_grpc
+
+NOT_ANSWERING = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+
+class ServiceCallError(Exception):
+    """An RPC failed; carries which service, the status code and any field violations."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        code: grpc.StatusCode,
+        details: str,
+        violations: dict[str, str] | None = None,
+        correlation_id: str = "",
+    ) -> None:
+        super().__init__(f"{service} answered {code.name}: {details}")
+        self.service = service
+        self.code = code
+        self.details = details
+        self.violations = violations or {}
+        self.correlation_id = correlation_id
+
+    @property
+    def not_answering(self) -> bool:
+        return self.code in NOT_ANSWERING
+
+
+class ServiceClient:
+    """One service's stub with a deadline, acting for one caller (or nobody, until bound)."""
+
+    service = "Service"
+
+    def __init__(self, stub: Any, *, deadline_seconds: float, caller: Caller | None = None):
+        self.stub = stub
+        self.deadline_seconds = deadline_seconds
+        self.caller = caller or Caller(slack_team_id="", slack_user_id="")
+
+    def acting_for(self, caller: Caller) -> Self:
+        """The same stub and deadline, carrying `caller` in every call's metadata."""
+        return type(self)(self.stub, deadline_seconds=self.deadline_seconds, caller=caller)
+
+    async def call(self, method: Callable[..., Awaitable[Any]], request: Any) -> Any:
+        """One unary RPC with deadline and caller metadata; failures raise ServiceCallError."""
+        try:
+            return await method(
+                request, timeout=self.deadline_seconds, metadata=caller_metadata(self.caller)
+            )
+        except grpc.aio.AioRpcError as error:
+            violations = (
+                field_violations(error)
+                if error.code() == grpc.StatusCode.INVALID_ARGUMENT
+                else {}
+            )
+            raise ServiceCallError(
+                service=self.service,
+                code=error.code(),
+                details=error.details() or "",
+                violations=violations,
+                correlation_id=self.caller.correlation_id,
+            ) from error
+
+
+class StaffingClient(ServiceClient):
+    service = "Staffing"
+
+    async def get_shift_gaps(
+        self, request: staffing_pb2.GetShiftGapsRequest
+    ) -> staffing_pb2.GetShiftGapsResponse:
+        return await self.call(self.stub.GetShiftGaps, request)
+
+    async def list_units(self) -> list[staffing_pb2.Unit]:
+        response = await self.call(self.stub.ListUnits, staffing_pb2.ListUnitsRequest())
+        return list(response.units)
+
+
+class SuppliesClient(ServiceClient):
+    service = "Supplies"
+
+
+class TrainingClient(ServiceClient):
+    service = "Training"
+
+
+@dataclass
+class ServiceClients:
+    """The bot's clients for the three services, sharing one channel each."""
+
+    staffing: StaffingClient
+    supplies: SuppliesClient
+    training: TrainingClient
+    channels: list[grpc.aio.Channel] = field(default_factory=list)
+
+    @classmethod
+    def connect(
+        cls,
+        *,
+        staffing_target: str,
+        supplies_target: str,
+        training_target: str,
+        deadline_seconds: float,
+    ) -> ServiceClients:
+        """Open the channels (lazily connecting); call from inside the running event loop."""
+        staffing = grpc.aio.insecure_channel(staffing_target)
+        supplies = grpc.aio.insecure_channel(supplies_target)
+        training = grpc.aio.insecure_channel(training_target)
+        return cls(
+            staffing=StaffingClient(
+                staffing_pb2_grpc.StaffingServiceStub(staffing), deadline_seconds=deadline_seconds
+            ),
+            supplies=SuppliesClient(
+                supplies_pb2_grpc.SuppliesServiceStub(supplies), deadline_seconds=deadline_seconds
+            ),
+            training=TrainingClient(
+                training_pb2_grpc.TrainingServiceStub(training), deadline_seconds=deadline_seconds
+            ),
+            channels=[staffing, supplies, training],
+        )
+
+    @classmethod
+    def from_settings(cls, settings: BotSettings) -> ServiceClients:
+        return cls.connect(
+            staffing_target=settings.staffing_target,
+            supplies_target=settings.supplies_target,
+            training_target=settings.training_target,
+            deadline_seconds=settings.rpc_deadline_seconds,
+        )
+
+    def acting_for(self, caller: Caller) -> dict[str, ServiceClient]:
+        """Context entries for one Slack request: each client bound to the caller."""
+        return {
+            "staffing": self.staffing.acting_for(caller),
+            "supplies": self.supplies.acting_for(caller),
+            "training": self.training.acting_for(caller),
+        }
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()

@@ -1,0 +1,1 @@
+"""Slash commands, one module per command, each with `register(app)`."""

@@ -1,0 +1,25 @@
+"""`/clinops help`: what the bot can do."""
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.blocks.messages import usage_blocks
+
+COMMAND = "/clinops"
+HELP = (
+    "*ClinOps commands*\n"
+    "• `/shift-gap [unit] [today|tomorrow|YYYY-MM-DD] [day|night]` — staff vs ratio\n"
+    "• `/clinops help` — this list\n"
+    "Every command answers `help`."
+)
+
+
+async def clinops(ack: AsyncAck, command: dict, respond: AsyncRespond) -> None:
+    await ack()
+    words = (command.get("text") or "").split()
+    problem = None if not words or words[0].lower() == "help" else f"Unknown: `{words[0]}`."
+    await respond(response_type="ephemeral", blocks=usage_blocks(HELP, problem), text=HELP)
+
+
+def register(app: AsyncApp) -> None:
+    app.command(COMMAND)(clinops)
+

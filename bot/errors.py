@@ -1,0 +1,52 @@
+"""The one error handler: a short ephemeral answer with a reference, never a stack trace."""
+
+import logging
+
+from slack_bolt.async_app import AsyncApp, AsyncRespond
+from slack_bolt.response import BoltResponse
+
+from bot.blocks.messages import error_blocks
+from bot.clients import ServiceCallError
+
+
+def error_text(error: Exception, correlation_id: str) -> str:
+    """What the nurse reads: who is not answering, or that something broke, with a reference."""
+    if isinstance(error, ServiceCallError) and error.not_answering:
+        return (
+            f"{error.service} is not answering — try again in a minute (ref {correlation_id})"
+        )
+    return f"Something went wrong (ref {correlation_id})"
+
+
+async def on_error(
+    error: Exception,
+    context: dict,
+    respond: AsyncRespond | None,
+    logger: logging.Logger,
+) -> BoltResponse:
+    correlation_id = context.get("correlation_id", "-")
+    # Only the shape of the failure: never tokens, secrets, payloads or what the user typed.
+    if isinstance(error, ServiceCallError):
+        logger.warning(
+            "ref=%s service=%s code=%s", correlation_id, error.service, error.code.name
+        )
+    else:
+        logger.error(
+            "ref=%s unhandled %s", correlation_id, type(error).__name__, exc_info=error
+        )
+    text = error_text(error, correlation_id)
+    if respond is not None:
+        try:
+            await respond(response_type="ephemeral", blocks=error_blocks(text), text=text)
+        except Exception as reply_error:  # noqa: BLE001 - the reply is best effort
+            logger.warning(
+                "ref=%s could not post the error reply: %s",
+                correlation_id,
+                type(reply_error).__name__,
+            )
+    # Answer Slack 200: the nurse has the message above; a 500 would add Slack's own failure.
+    return BoltResponse(status=200, body="")
+
+
+def register(app: AsyncApp) -> None:
+    app.error(on_error)
