@@ -1,0 +1,40 @@
+"""Domain errors of the staffing service; the servicer maps each to a status code in one table."""
+
+from collections.abc import Mapping, Sequence
+
+
+class StaffingError(Exception):
+    """A staffing rule refused the request."""
+
+
+class UnknownUnit(StaffingError):
+    def __init__(self, unit_id: str, known: Sequence[str] = ()) -> None:
+        listed = f"; known units: {', '.join(known)}" if known else ""
+        super().__init__(f"no unit {unit_id!r}{listed}")
+        self.unit_id = unit_id
+        self.known = tuple(known)
+
+
+class UnknownCategory(StaffingError):
+    def __init__(self, category: str) -> None:
+        super().__init__(f"unknown unit category {category!r}")
+        self.category = category
+
+
+class NoRatioRule(StaffingError):
+    def __init__(self, jurisdiction: str, category: str) -> None:
+        super().__init__(f"no ratio rule for {category} in {jurisdiction}; add it to the table")
+
+
+class UnknownStaff(StaffingError):
+    """No such person in the staff directory."""
+
+
+class NoHomeUnit(StaffingError):
+    """The caller asked for 'my unit' but the directory cannot say which unit that is."""
+
+
+class InvalidInput(StaffingError):
+    def __init__(self, violations: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {why}" for name, why in violations.items()))
+        self.violations = dict(violations)

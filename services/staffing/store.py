@@ -1,0 +1,281 @@
+"""The staffing database: SQLAlchemy 2 ORM over SQLite (default) or PostgreSQL, Alembic schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from services.staffing.errors import NoRatioRule, UnknownStaff, UnknownUnit
+from services.staffing.model import (
+    Assignment,
+    Census,
+    Duty,
+    EmploymentType,
+    GridStep,
+    PatientGroup,
+    RatioLimit,
+    RatioRule,
+    Role,
+    Shift,
+    StaffMember,
+    Unit,
+    UnitCategory,
+    parse_enum,
+)
+from services.staffing.tables import (
+    AssignmentRow,
+    CensusRow,
+    DutyRow,
+    GridStepRow,
+    OrientationRow,
+    RatioRuleRow,
+    StaffRow,
+    UnitRow,
+)
+
+DEFAULT_DATABASE_URL = "sqlite:///data/staffing.db"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def normalise_unit_id(unit_id: str) -> str:
+    """Unit ids are stored upper-case so `/shift-gap icu` finds ICU."""
+    return unit_id.strip().upper()
+
+
+def create_db_engine(database_url: str) -> Engine:
+    """An engine for `database_url`; a SQLite file's folder is created, foreign keys enforced."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _enforce_foreign_keys(connection, _record) -> None:  # noqa: ANN001 - DBAPI objects
+        connection.execute("PRAGMA foreign_keys=ON")
+
+    return engine
+
+
+def migrate(database_url: str) -> None:
+    """Bring the database at `database_url` to the newest schema (alembic upgrade head)."""
+    engine = create_db_engine(database_url)
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+def _unit(row: UnitRow) -> Unit:
+    return Unit(
+        unit_id=row.unit_id, name=row.name, category=parse_enum(UnitCategory, row.category),
+        slack_channel_id=row.slack_channel_id, time_zone=row.time_zone,
+        jurisdiction=row.jurisdiction, patients_per_nurse_override=row.patients_per_nurse_override,
+        unlicensed_grid=tuple(
+            GridStep(Role(s.role), s.census_from, s.census_to, s.count) for s in row.grid
+        ),
+    )
+
+
+def _staff(row: StaffRow) -> StaffMember:
+    return StaffMember(
+        staff_id=row.staff_id, display_name=row.display_name, role=Role(row.role),
+        employment_type=EmploymentType(row.employment_type), home_unit_id=row.home_unit_id,
+        slack_team_id=row.slack_team_id, slack_user_id=row.slack_user_id,
+        duties=tuple(sorted((Duty(d.duty) for d in row.duties), key=list(Duty).index)),
+        oriented_categories=tuple(sorted(
+            (UnitCategory(o.category) for o in row.orientations), key=list(UnitCategory).index
+        )),
+    )
+
+
+class StaffingStore:
+    """Units, the ratio table, the staff directory, census and assignments in one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, database_url: str = DEFAULT_DATABASE_URL) -> StaffingStore:
+        """A store on `database_url` (already migrated: see `migrate`)."""
+        return cls(create_db_engine(database_url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # Units and the ratio table
+    def list_units(self) -> list[Unit]:
+        """Every unit, by id."""
+        with self._session() as session:
+            return [_unit(r) for r in session.scalars(select(UnitRow).order_by(UnitRow.unit_id))]
+
+    def get_unit(self, unit_id: str) -> Unit:
+        """The unit with this id, in any letter case; UnknownUnit lists the known ones."""
+        with self._session() as session:
+            row = session.get(UnitRow, normalise_unit_id(unit_id))
+            if row is None:
+                known = session.scalars(select(UnitRow.unit_id).order_by(UnitRow.unit_id)).all()
+                raise UnknownUnit(unit_id, known)
+            return _unit(row)
+
+    def add_unit(self, unit: Unit) -> Unit:
+        """Add a unit or replace it (with its grid); returns it as stored."""
+        with self._session() as session, session.begin():
+            unit_id = normalise_unit_id(unit.unit_id)
+            row = session.get(UnitRow, unit_id) or UnitRow(unit_id=unit_id)
+            row.name, row.category = unit.name, unit.category.value
+            row.slack_channel_id, row.time_zone = unit.slack_channel_id, unit.time_zone
+            row.jurisdiction = unit.jurisdiction
+            row.patients_per_nurse_override = unit.patients_per_nurse_override
+            row.grid = [
+                GridStepRow(role=s.role.value, census_from=s.census_from, census_to=s.census_to,
+                            count=s.count)
+                for s in unit.unlicensed_grid
+            ]
+            session.add(row)
+        return self.get_unit(unit_id)
+
+    def set_patients_per_nurse_override(self, unit_id: str, patients: int | None) -> Unit:
+        """Set (or clear with None) the facility's per-unit override of the ratio table."""
+        with self._session() as session, session.begin():
+            row = session.get(UnitRow, normalise_unit_id(unit_id))
+            if row is None:
+                raise UnknownUnit(unit_id)
+            row.patients_per_nurse_override = patients
+        return self.get_unit(unit_id)
+
+    def ratio_rule(self, jurisdiction: str, category: UnitCategory) -> RatioRule:
+        """Every limit the jurisdiction's table sets for the category; none is an error."""
+        with self._session() as session:
+            rows = session.scalars(select(RatioRuleRow).where(
+                RatioRuleRow.jurisdiction == jurisdiction, RatioRuleRow.category == category.value
+            )).all()
+        if not rows:
+            raise NoRatioRule(jurisdiction, category.value)
+        limits = {
+            PatientGroup(r.patient_group): RatioLimit(jurisdiction, category,
+                                                      PatientGroup(r.patient_group),
+                                                      r.patients_per_nurse, r.law, r.source)
+            for r in rows
+        }
+        return RatioRule(jurisdiction, category, limits)
+
+    # The staff directory
+    def add_staff(self, member: StaffMember) -> StaffMember:
+        """Add a person to the directory or replace their entry."""
+        with self._session() as session, session.begin():
+            row = session.get(StaffRow, member.staff_id) or StaffRow(staff_id=member.staff_id)
+            row.display_name, row.role = member.display_name, member.role.value
+            row.employment_type = member.employment_type.value
+            row.home_unit_id = (
+                normalise_unit_id(member.home_unit_id) if member.home_unit_id else None
+            )
+            row.slack_team_id, row.slack_user_id = member.slack_team_id, member.slack_user_id
+            row.duties = [DutyRow(duty=d.value) for d in dict.fromkeys(member.duties)]
+            row.orientations = [
+                OrientationRow(category=c.value) for c in dict.fromkeys(member.oriented_categories)
+            ]
+            session.add(row)
+        return self.get_staff(member.staff_id)
+
+    def get_staff(self, staff_id: str) -> StaffMember:
+        """The directory entry for `staff_id`; UnknownStaff if there is none."""
+        with self._session() as session:
+            row = session.get(StaffRow, staff_id)
+            if row is None:
+                raise UnknownStaff(f"no staff member {staff_id!r}")
+            return _staff(row)
+
+    def find_staff_by_slack(self, slack_team_id: str, slack_user_id: str) -> StaffMember | None:
+        """The person Slack knows as team + user, or None."""
+        with self._session() as session:
+            row = session.scalar(select(StaffRow).where(
+                StaffRow.slack_team_id == slack_team_id, StaffRow.slack_user_id == slack_user_id
+            ))
+            return _staff(row) if row else None
+
+    def count_staff(self) -> int:
+        with self._session() as session:
+            return session.scalar(select(func.count()).select_from(StaffRow)) or 0
+
+    # Census and assignments
+    def record_census(self, unit_id: str, day: date, shift: Shift, census: Census) -> Census:
+        """Record the census of a unit's shift, replacing an earlier figure for the same shift."""
+        key = (normalise_unit_id(unit_id), day, shift.value)
+        with self._session() as session, session.begin():
+            if session.get(UnitRow, key[0]) is None:
+                raise UnknownUnit(unit_id)
+            row = session.get(CensusRow, key) or CensusRow(
+                unit_id=key[0], shift_date=day, shift=shift.value
+            )
+            row.patients, row.occupied_rooms = census.patients, census.occupied_rooms
+            row.critical_care_patients = census.critical_care_patients
+            row.trauma_patients = census.trauma_patients
+            row.recorded_at, row.recorded_by = census.recorded_at, census.recorded_by
+            session.add(row)
+        found = self.get_census(unit_id, day, shift)
+        assert found is not None
+        return found
+
+    def get_census(self, unit_id: str, day: date, shift: Shift) -> Census | None:
+        """The census recorded for a unit's shift, or None."""
+        with self._session() as session:
+            row = session.get(CensusRow, (normalise_unit_id(unit_id), day, shift.value))
+            if row is None:
+                return None
+            return Census(row.patients, row.critical_care_patients, row.trauma_patients,
+                          row.occupied_rooms, row.recorded_at, row.recorded_by)
+
+    def add_assignment(self, assignment: Assignment) -> None:
+        """Put a person on a unit's shift (replacing their assignment for that shift)."""
+        key = (assignment.staff_id, assignment.date, assignment.shift.value)
+        with self._session() as session, session.begin():
+            row = session.get(AssignmentRow, key) or AssignmentRow(
+                staff_id=key[0], shift_date=key[1], shift=key[2]
+            )
+            row.unit_id = normalise_unit_id(assignment.unit_id)
+            row.duty, row.carries_patients = assignment.duty.value, assignment.carries_patients
+            session.add(row)
+
+    def remove_assignments(self, unit_id: str, day: date, shift: Shift) -> None:
+        with self._session() as session, session.begin():
+            session.execute(delete(AssignmentRow).where(
+                AssignmentRow.unit_id == normalise_unit_id(unit_id),
+                AssignmentRow.shift_date == day, AssignmentRow.shift == shift.value,
+            ))
+
+    def assignments_for_shift(self, unit_id: str, day: date, shift: Shift) -> list[Assignment]:
+        """Who is on a unit's shift, with their role and name from the directory."""
+        with self._session() as session:
+            rows = session.scalars(select(AssignmentRow).where(
+                AssignmentRow.unit_id == normalise_unit_id(unit_id),
+                AssignmentRow.shift_date == day, AssignmentRow.shift == shift.value,
+            ).order_by(AssignmentRow.staff_id)).all()
+            return [
+                Assignment(staff_id=r.staff_id, unit_id=r.unit_id, date=r.shift_date,
+                           shift=Shift(r.shift), duty=Duty(r.duty),
+                           carries_patients=r.carries_patients, role=Role(r.staff.role),
+                           display_name=r.staff.display_name)
+                for r in rows
+            ]
+
+
+def add_units(store: StaffingStore, units: Iterable[Unit]) -> None:
+    """Add several units (seeding)."""
+    for unit in units:
+        store.add_unit(unit)
