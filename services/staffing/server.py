@@ -1,0 +1,240 @@
+"""The staffing gRPC servicer: translates proto ↔ use-case arguments, maps domain errors."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import grpc
+from google.protobuf import timestamp_pb2
+
+from clinops import rpc
+from clinops.clock import Clock, system_clock
+from clinops.common.v1 import common_pb2
+from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
+from services.staffing import usecases
+from services.staffing.config import StaffingSettings
+from services.staffing.errors import (
+    InvalidInput,
+    NoHomeUnit,
+    NoRatioRule,
+    StaffingError,
+    UnknownCategory,
+    UnknownStaff,
+    UnknownUnit,
+)
+from services.staffing.model import Census, RelativeDay, Shift, StaffMember, Unit
+from services.staffing.shifts import ShiftWindow
+from services.staffing.store import StaffingStore, migrate
+
+SERVICE_NAME = staffing_pb2.DESCRIPTOR.services_by_name["StaffingService"].full_name
+log = logging.getLogger(__name__)
+
+# The one table from domain errors to status codes. A unit whose category or ratio rule is
+# missing is a configuration the facility must fix, hence FAILED_PRECONDITION.
+STATUS_OF: dict[type[StaffingError], grpc.StatusCode] = {
+    UnknownUnit: grpc.StatusCode.NOT_FOUND,
+    UnknownStaff: grpc.StatusCode.NOT_FOUND,
+    NoHomeUnit: grpc.StatusCode.FAILED_PRECONDITION,
+    UnknownCategory: grpc.StatusCode.FAILED_PRECONDITION,
+    NoRatioRule: grpc.StatusCode.FAILED_PRECONDITION,
+}
+
+
+@contextmanager
+def _domain_errors(context: grpc.ServicerContext) -> Iterator[None]:
+    try:
+        yield
+    except InvalidInput as error:
+        rpc.abort_invalid_argument(context, error.violations)
+    except StaffingError as error:
+        context.abort(STATUS_OF.get(type(error), grpc.StatusCode.INTERNAL), str(error))
+
+
+def _enum_name(enum_type, value: int, prefix: str, field: str) -> str:  # noqa: ANN001
+    if value not in enum_type.values():
+        raise InvalidInput({field: f"unknown value {value}"})
+    return enum_type.Name(value).removeprefix(prefix)
+
+
+def _day(spec: common_pb2.DaySpec, field: str = "day") -> date | RelativeDay | None:
+    which = spec.WhichOneof("day")
+    if which == "relative":
+        name = _enum_name(
+            common_pb2.RelativeDay, spec.relative, "RELATIVE_DAY_", f"{field}.relative"
+        )
+        return None if name == "UNSPECIFIED" else RelativeDay(name)
+    if which != "date":
+        return None
+    d, problems = spec.date, {}
+    if not 2000 <= d.year <= 2100:
+        problems[f"{field}.date.year"] = "must be 2000-2100"
+    if not 1 <= d.month <= 12:
+        problems[f"{field}.date.month"] = "must be 1-12"
+    if not 1 <= d.day <= 31:
+        problems[f"{field}.date.day"] = "must be 1-31"
+    if problems:
+        raise InvalidInput(problems)
+    try:
+        return date(d.year, d.month, d.day)
+    except ValueError:
+        problem = f"{d.year}-{d.month:02} has no day {d.day}"
+        raise InvalidInput({f"{field}.date.day": problem}) from None
+
+
+def _shift(value: int) -> Shift | None:
+    name = _enum_name(common_pb2.Shift, value, "SHIFT_", "shift")
+    return None if name == "UNSPECIFIED" else Shift(name)
+
+
+def _timestamp(instant: datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(instant)
+    return stamp
+
+
+def unit_message(unit: Unit) -> staffing_pb2.Unit:
+    """The proto of a unit."""
+    return staffing_pb2.Unit(
+        unit_id=unit.unit_id, name=unit.name, slack_channel_id=unit.slack_channel_id,
+        category=staffing_pb2.UnitCategory.Value(f"UNIT_CATEGORY_{unit.category}"),
+        time_zone=unit.time_zone, patients_per_nurse_override=unit.patients_per_nurse_override or 0,
+    )
+
+
+def staff_message(member: StaffMember) -> staffing_pb2.StaffMember:
+    """The proto of a directory entry."""
+    return staffing_pb2.StaffMember(
+        staff_id=member.staff_id, display_name=member.display_name,
+        role=staffing_pb2.StaffRole.Value(f"STAFF_ROLE_{member.role}"),
+        employment_type=staffing_pb2.EmploymentType.Value(
+            f"EMPLOYMENT_TYPE_{member.employment_type}"),
+        home_unit_id=member.home_unit_id or "", slack_team_id=member.slack_team_id,
+        slack_user_id=member.slack_user_id,
+        duties=[staffing_pb2.Duty.Value(f"DUTY_{d}") for d in member.duties],
+        oriented_categories=[staffing_pb2.UnitCategory.Value(f"UNIT_CATEGORY_{category}")
+                             for category in member.oriented_categories],
+    )
+
+
+def _window(window: ShiftWindow) -> common_pb2.ShiftWindow:
+    return common_pb2.ShiftWindow(
+        date=common_pb2.Date(year=window.date.year, month=window.date.month, day=window.date.day),
+        shift=common_pb2.Shift.Value(f"SHIFT_{window.shift}"),
+        starts_at=_timestamp(window.starts_at), ends_at=_timestamp(window.ends_at),
+    )
+
+
+def _census(census: Census) -> staffing_pb2.Census:
+    message = staffing_pb2.Census(
+        patients=census.patients, critical_care_patients=census.critical_care_patients,
+        trauma_patients=census.trauma_patients, occupied_rooms=census.occupied_rooms,
+    )
+    if census.recorded_at:
+        message.recorded_at.CopyFrom(_timestamp(census.recorded_at))
+    if census.recorded_by:
+        message.recorded_by.staff_id = census.recorded_by
+    return message
+
+
+def shift_gaps_message(gaps: usecases.ShiftGaps) -> staffing_pb2.GetShiftGapsResponse:
+    """The proto of a shift's gaps."""
+    response = staffing_pb2.GetShiftGapsResponse(
+        unit=unit_message(gaps.unit), window=_window(gaps.window),
+        census_recorded=gaps.census is not None, ratio_rule=gaps.ratio_rule,
+        as_of=_timestamp(gaps.as_of),
+        gaps=[staffing_pb2.RoleGap(role=g.role, required=g.required, counted=g.counted,
+                                   gap=g.gap, rule=g.rule) for g in gaps.gaps],
+        on_duty=[
+            staffing_pb2.OnDuty(
+                staff_id=d.assignment.staff_id, display_name=d.assignment.display_name,
+                role=staffing_pb2.StaffRole.Value(f"STAFF_ROLE_{d.assignment.role}"),
+                duty=staffing_pb2.Duty.Value(f"DUTY_{d.assignment.duty}"),
+                carries_patients=d.assignment.carries_patients, counted=d.counted,
+            )
+            for d in gaps.on_duty
+        ],
+    )
+    if gaps.census is not None:
+        response.census.CopyFrom(_census(gaps.census))
+    return response
+
+
+class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
+    """Translates each RPC to its use case; RPCs of later issues stay UNIMPLEMENTED."""
+
+    def __init__(self, *, store: StaffingStore, clock: Clock) -> None:
+        self.store, self.clock = store, clock
+
+    def ListUnits(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            units = usecases.list_units(store=self.store)
+            return staffing_pb2.ListUnitsResponse(units=[unit_message(u) for u in units])
+
+    def GetUnit(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            unit = usecases.get_unit(unit_id=request.unit_id, store=self.store)
+            return staffing_pb2.GetUnitResponse(unit=unit_message(unit))
+
+    def GetShiftGaps(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            gaps = usecases.get_shift_gaps(
+                unit_id=request.unit_id, day=_day(request.day), shift=_shift(request.shift),
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                store=self.store, clock=self.clock,
+            )
+            return shift_gaps_message(gaps)
+
+    def GetStaffMember(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            member = usecases.get_staff_member(
+                staff_id=request.staff_id, slack_team_id=request.slack_team_id,
+                slack_user_id=request.slack_user_id, store=self.store,
+            )
+            return staffing_pb2.GetStaffMemberResponse(staff_member=staff_message(member))
+
+
+def create_server(
+    *, store: StaffingStore, clock: Clock, address: str = "127.0.0.1:0"
+) -> tuple[grpc.Server, int]:
+    """A staffing server with health and reflection, bound but not started; port 0 → OS picks."""
+    server, port, _ = _create(store=store, clock=clock, address=address)
+    return server, port
+
+
+def _create(*, store: StaffingStore, clock: Clock, address: str):  # noqa: ANN202
+    servicer = StaffingServicer(store=store, clock=clock)
+    add = functools.partial(staffing_pb2_grpc.add_StaffingServiceServicer_to_server, servicer)
+    return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address)
+
+
+def serve(settings: StaffingSettings, *, grace_seconds: float = 5.0) -> None:
+    """Migrate, bind, serve until SIGTERM/SIGINT, then report NOT_SERVING and stop with grace."""
+    migrate(settings.database_url)
+    store = StaffingStore.open(settings.database_url)
+    server, port, health = _create(store=store, clock=system_clock, address=settings.address)
+    stopping = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        log.info("staffing: signal %s, draining", signum)
+        # Load balancers and the bot's health checks see NOT_SERVING before connections close.
+        health.enter_graceful_shutdown()
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    server.start()
+    log.info("staffing: serving on port %d", port)
+    try:
+        stopping.wait()
+        server.stop(grace_seconds).wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        store.close()
+
