@@ -1,0 +1,88 @@
+"""`clinops`: serve a service, run the bot, or run the whole thing locally as a demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from pydantic import ValidationError
+
+SERVICES = ("staffing", "supplies", "training")
+
+
+def _setting_problem(error: ValidationError) -> str:
+    """One line naming the setting(s) at fault, as the environment spells them."""
+    problems = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item.get("loc", ())) or "settings"
+        reason = "is not set" if item.get("type") == "missing" else item.get("msg", "is invalid")
+        problems.append(f"{name.upper()} {reason}")
+    return "configuration error: " + "; ".join(problems)
+
+
+def _serve(service: str) -> None:
+    if service == "staffing":
+        from services.staffing.config import StaffingSettings
+        from services.staffing.server import serve as serve_staffing
+
+        serve_staffing(StaffingSettings())
+    elif service == "supplies":
+        from services.supplies.config import SuppliesSettings
+        from services.supplies.server import serve as serve_supplies
+
+        serve_supplies(SuppliesSettings())
+    else:
+        from services.training.config import TrainingSettings
+        from services.training.server import serve as serve_training
+
+        serve_training(TrainingSettings())
+
+
+def _bot() -> None:
+    from bot.config import BotSettings
+    from bot.server import run
+
+    run(BotSettings())
+
+
+def _demo() -> int:
+    from clinops.console import main as demo_main
+
+    return demo_main()
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="clinops", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run one gRPC service until SIGTERM")
+    serve.add_argument("service", choices=SERVICES)
+    commands.add_parser("bot", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set)")
+    commands.add_parser("demo", help="services, bot and a Slack stand-in, driven from stdin")
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `clinops` console script."""
+    args = parser().parse_args(argv)
+    if args.command != "demo":
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    run: Callable[[], int | None] = {
+        "serve": lambda: _serve(args.service),
+        "bot": _bot,
+        "demo": _demo,
+    }[args.command]
+    try:
+        return run() or 0
+    except ValidationError as error:
+        print(_setting_problem(error), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

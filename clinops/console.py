@@ -1,0 +1,573 @@
+"""`clinops demo`: the whole bot on this machine, driven by Slack-style lines on standard input.
+
+Each line becomes the signed payload Slack would send, goes through the same Bolt app as
+production, and what the bot posted (recorded by the Slack stand-in) is printed as text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from clinops.clock import Clock, system_clock
+from clinops.slack_standin import RESPONSE_URL_METHOD, RecordedCall, SlackStandIn
+
+API_APP_ID = "A0CLINOPS"
+TEAM_DOMAIN = "clinops-demo"
+VERIFICATION_TOKEN = "demo-verification-token"
+
+# ---- rendering: Block Kit → text ---------------------------------------------------------------
+
+_EMOJI = {
+    ":warning:": "⚠",
+    ":white_check_mark:": "✓",
+    ":rotating_light:": "!!",
+    ":x:": "✗",
+    ":hospital:": "",
+}
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
+_STRIKE = re.compile(r"(?<![\w~])~([^~\n]+)~(?![\w~])")
+_LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
+_BARE = re.compile(r"<([@#!]?)([^<>|]+)>")
+
+
+def mrkdwn_to_text(text: str) -> str:
+    """Slack mrkdwn as plain text: markers dropped, links to their labels, a few emoji."""
+    text = _LINK.sub(lambda m: ("#" if m.group(1).startswith("#") else "") + m.group(2), text)
+    text = _BARE.sub(lambda m: m.group(1).replace("!", "@") + m.group(2), text)
+    for pattern in (_BOLD, _ITALIC, _STRIKE):
+        text = pattern.sub(r"\1", text)
+    text = text.replace("`", "")
+    for code, symbol in _EMOJI.items():
+        text = text.replace(code, symbol)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _as_dict(block: Any) -> dict[str, Any]:
+    return block.to_dict() if hasattr(block, "to_dict") else dict(block)
+
+
+def _text_of(obj: Any) -> str:
+    if obj is None:
+        return ""
+    if isinstance(obj, str):
+        return obj
+    obj = _as_dict(obj)
+    if obj.get("type") == "mrkdwn":
+        return mrkdwn_to_text(obj.get("text", ""))
+    return obj.get("text", "")
+
+
+def _element(element: dict[str, Any], number: int | None) -> str:
+    kind = element.get("type")
+    if kind == "button":
+        return f"[{number}] {_text_of(element.get('text'))}"
+    if kind == "image":
+        return f"[image: {element.get('alt_text', '')}]"
+    if kind in ("mrkdwn", "plain_text"):
+        return _text_of(element)
+    placeholder = _text_of(element.get("placeholder")) or kind
+    return f"<{placeholder}>"
+
+
+def buttons_in(blocks: Iterable[Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every button, as (block_id, button), in the order `render_blocks` numbers them."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for raw in blocks:
+        block = _as_dict(raw)
+        block_id = block.get("block_id", "")
+        if block.get("type") == "section":
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button":
+                found.append((block_id, accessory))
+        elif block.get("type") == "actions":
+            found.extend(
+                (block_id, element)
+                for element in block.get("elements", [])
+                if element.get("type") == "button"
+            )
+    return found
+
+
+def render_blocks(blocks: Iterable[Any], *, first_button: int = 1) -> str:
+    """Blocks as readable text: header underlined, sections, fields, context; buttons numbered."""
+    lines: list[str] = []
+    number = first_button
+    for raw in blocks:
+        block = _as_dict(raw)
+        kind = block.get("type")
+        if kind == "header":
+            title = _text_of(block.get("text"))
+            lines += [title, "=" * len(title)]
+        elif kind == "section":
+            if block.get("text"):
+                lines.append(_text_of(block["text"]))
+            for item in block.get("fields") or []:
+                label, _, rest = _text_of(item).partition("\n")
+                lines.append(f"  {label}: {rest.replace(chr(10), ' ')}" if rest else f"  {label}")
+            accessory = block.get("accessory")
+            if accessory:
+                is_button = accessory.get("type") == "button"
+                lines.append("  " + _element(accessory, number if is_button else None))
+                number += is_button
+        elif kind == "context":
+            lines.append("  " + " · ".join(_element(e, None) for e in block.get("elements", [])))
+        elif kind == "divider":
+            lines.append("-" * 40)
+        elif kind == "actions":
+            shown = []
+            for element in block.get("elements", []):
+                is_button = element.get("type") == "button"
+                shown.append(_element(element, number if is_button else None))
+                number += is_button
+            lines.append("  " + "   ".join(shown))
+        elif kind == "image":
+            lines.append(f"[image: {block.get('alt_text', '')}]")
+        elif kind == "input":
+            lines.append(f"{_text_of(block.get('label'))}: <input>")
+        elif kind == "rich_text":
+            lines.append(json.dumps(block.get("elements", []))[:200])
+        else:
+            lines.append(f"[{kind} block]")
+    return "\n".join(lines)
+
+
+# ---- Slack payloads -----------------------------------------------------------------------------
+
+
+def signed_headers(body: str, signing_secret: str, timestamp: int) -> dict[str, str]:
+    """The headers Slack adds: request timestamp and the v0 HMAC-SHA256 signature."""
+    base = f"v0:{timestamp}:{body}".encode()
+    digest = hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": str(timestamp),
+        "x-slack-signature": f"v0={digest}",
+    }
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    """Who the console acts as, as Slack knows them."""
+
+    team_id: str
+    user_id: str
+    user_name: str
+    display_name: str = ""
+
+
+def slash_command_body(
+    *,
+    user: SlackUser,
+    command: str,
+    text: str,
+    response_url: str,
+    channel_id: str = "C0DEMO",
+    channel_name: str = "demo",
+) -> str:
+    """The form body Slack posts for a slash command, field for field."""
+    return urlencode(
+        {
+            "token": VERIFICATION_TOKEN,
+            "team_id": user.team_id,
+            "team_domain": TEAM_DOMAIN,
+            "channel_id": channel_id,
+            "channel_name": channel_name,
+            "user_id": user.user_id,
+            "user_name": user.user_name,
+            "command": command,
+            "text": text,
+            "api_app_id": API_APP_ID,
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": f"{int(time.time())}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}",
+        }
+    )
+
+
+def block_actions_body(
+    *,
+    user: SlackUser,
+    block_id: str,
+    button: Mapping[str, Any],
+    response_url: str,
+    channel_id: str,
+    message: Mapping[str, Any] | None,
+    ephemeral: bool,
+) -> str:
+    """The form body (`payload=` JSON) Slack posts when a button is pressed."""
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {
+            "id": user.user_id,
+            "username": user.user_name,
+            "name": user.user_name,
+            "team_id": user.team_id,
+        },
+        "api_app_id": API_APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {
+            "type": "message",
+            "message_ts": (message or {}).get("ts", f"{time.time():.6f}"),
+            "channel_id": channel_id,
+            "is_ephemeral": ephemeral,
+        },
+        "trigger_id": f"{int(time.time())}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}",
+        "team": {"id": user.team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": "demo"},
+        "state": {"values": {}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "action_id": button.get("action_id", ""),
+                "block_id": block_id,
+                "text": button.get("text", {}),
+                "value": button.get("value", ""),
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    if message is not None:
+        payload["message"] = dict(message)
+    return urlencode({"payload": json.dumps(payload)})
+
+
+# ---- the console itself -------------------------------------------------------------------------
+
+CONSOLE_HELP = """\
+Type what you would type in Slack, or a console command:
+  /shift-gap ICU tomorrow night   any slash command, as Slack would send it
+  click N                         press button [N] from the last reply
+  as <name or Slack id>           act as someone else
+  whoami                          who you are acting as
+  help                            this text
+  quit                            leave (end of input does too)"""
+
+
+@dataclass
+class _Button:
+    block_id: str
+    button: dict[str, Any]
+    channel_id: str
+    message: dict[str, Any] | None
+    ephemeral: bool
+
+
+@dataclass
+class Console:
+    """Reads lines, sends them through the Bolt app as Slack would, prints what came back."""
+
+    app: AsyncApp
+    slack: SlackStandIn
+    signing_secret: str
+    actor: SlackUser
+    directory: list[SlackUser] = field(default_factory=list)
+    out: TextIO = sys.stdout
+    channel_id: str = "C0DEMO"
+    _buttons: list[_Button] = field(default_factory=list)
+    _sequence: int = 0
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    async def handle(self, line: str) -> bool:
+        """Handle one line; False when the console should stop."""
+        line = line.strip()
+        if not line:
+            return True
+        word, _, rest = line.partition(" ")
+        lowered = word.lower()
+        if line.startswith("/"):
+            await self.slash_command(word, rest.strip())
+        elif lowered in ("quit", "exit"):
+            return False
+        elif lowered == "help":
+            self.say(CONSOLE_HELP)
+        elif lowered == "whoami":
+            self.say(f"You are {self.describe(self.actor)}.")
+        elif lowered == "as":
+            self.switch_actor(rest.strip())
+        elif lowered == "click":
+            await self.click(rest.strip())
+        else:
+            self.say(f"Not a command: {word}. Type help.")
+        return True
+
+    def describe(self, user: SlackUser) -> str:
+        name = user.display_name or user.user_name
+        return f"{name} ({user.user_id})"
+
+    def switch_actor(self, who: str) -> None:
+        if not who:
+            self.say("as whom? e.g. `as U0001` or `as Maria`")
+            return
+        wanted = who.lower()
+        exact = [u for u in self.directory if u.user_id.lower() == wanted]
+        matches = exact or [
+            u for u in self.directory if wanted in (u.display_name or u.user_name).lower()
+        ]
+        if len(matches) == 1:
+            self.actor = matches[0]
+            self.say(f"Now acting as {self.describe(self.actor)}.")
+        elif not matches:
+            self.say(f"Nobody called {who} in the demo directory.")
+        else:
+            self.say(f"{len(matches)} people match {who}:")
+            for user in matches[:10]:
+                self.say(f"  {self.describe(user)}")
+
+    async def dispatch(self, body: str) -> Any:
+        headers = signed_headers(body, self.signing_secret, int(time.time()))
+        return await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+
+    async def slash_command(self, command: str, text: str) -> None:
+        self._sequence += 1
+        marker = self.slack.call_count()
+        body = slash_command_body(
+            user=self.actor,
+            command=command,
+            text=text,
+            response_url=self.slack.response_url(f"command-{self._sequence}"),
+            channel_id=self.channel_id,
+        )
+        response = await self.dispatch(body)
+        self.show(response, self.slack.calls_since(marker))
+
+    async def click(self, which: str) -> None:
+        if not which.isdigit() or not 1 <= int(which) <= len(self._buttons):
+            shown = len(self._buttons)
+            self.say(f"No button [{which}]: the last reply had {shown} button(s).")
+            return
+        pressed = self._buttons[int(which) - 1]
+        self._sequence += 1
+        marker = self.slack.call_count()
+        body = block_actions_body(
+            user=self.actor,
+            block_id=pressed.block_id,
+            button=pressed.button,
+            response_url=self.slack.response_url(f"action-{self._sequence}"),
+            channel_id=pressed.channel_id,
+            message=pressed.message,
+            ephemeral=pressed.ephemeral,
+        )
+        response = await self.dispatch(body)
+        self.show(response, self.slack.calls_since(marker))
+
+    def show(self, response: Any, calls: list[RecordedCall]) -> None:
+        """Print the ack body (if any) and every post the bot made for this request."""
+        if response.status == 404:
+            self.say("(no listener handles that)")
+            return
+        printed = False
+        buttons: list[_Button] = []
+        if response.status >= 400:
+            self.say(f"(Slack would show an error: HTTP {response.status})")
+            printed = True
+        if response.body:
+            buttons += self._print_message(_json_or_text(response.body), len(buttons) + 1,
+                                           channel_id=self.channel_id, ephemeral=True)
+            printed = True
+        for call in calls:
+            if call.method == "auth.test":
+                continue
+            printed = True
+            if call.method == RESPONSE_URL_METHOD:
+                in_channel = call.body.get("response_type") == "in_channel"
+                buttons += self._print_message(call.body, len(buttons) + 1,
+                                               channel_id=self.channel_id, ephemeral=not in_channel)
+            elif call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+                where = call.body.get("channel", "")
+                self.say(f"--- {call.method} to {where} ---")
+                buttons += self._print_message(call.body, len(buttons) + 1, channel_id=where,
+                                               ephemeral=call.method == "chat.postEphemeral",
+                                               message=call.body)
+            elif call.method in ("views.open", "views.publish", "views.update"):
+                view = call.body.get("view") or {}
+                title = _text_of(view.get("title")) or view.get("type")
+                self.say(f"--- {call.method}: {title} ---")
+                buttons += self._print_message(view, len(buttons) + 1,
+                                               channel_id=self.channel_id, ephemeral=True)
+            else:
+                self.say(f"--- {call.method} ---")
+        if not printed:
+            self.say("(no reply)")
+        if buttons or printed:
+            self._buttons = buttons
+
+    def _print_message(self, body: Any, first_button: int, *, channel_id: str, ephemeral: bool,
+                       message: dict[str, Any] | None = None) -> list[_Button]:
+        if not isinstance(body, dict):
+            self.say(str(body))
+            return []
+        blocks = body.get("blocks") or []
+        if not blocks:
+            self.say(mrkdwn_to_text(body.get("text", "")))
+            return []
+        self.say(render_blocks(blocks, first_button=first_button))
+        return [
+            _Button(block_id, button, channel_id, message, ephemeral)
+            for block_id, button in buttons_in(blocks)
+        ]
+
+    async def run(self, stream: TextIO, *, interactive: bool) -> None:
+        """Read lines until quit or end of input; prompts only when a person is typing."""
+        while True:
+            if interactive:
+                try:
+                    line = await asyncio.to_thread(input, "clinops> ")
+                except EOFError:
+                    self.say()
+                    return
+            else:
+                line = await asyncio.to_thread(stream.readline)
+                if not line:
+                    return
+            if not await self.handle(line):
+                return
+
+
+def _json_or_text(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError:
+        return body
+
+
+# ---- the demo: services, stand-in and bot in one process ----------------------------------------
+
+DEMO_TIME_ZONE = "America/Los_Angeles"
+
+
+@dataclass
+class DemoServices:
+    """The three gRPC servers on OS-chosen loopback ports, and the staffing store behind them."""
+
+    staffing_port: int
+    supplies_port: int
+    training_port: int
+    servers: list[Any]
+    store: Any
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop(grace=None)
+        self.store.close()
+
+
+def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServices:
+    """A fresh staffing database seeded with the demo hospital, plus supplies and training."""
+    # Imported here: the console is a composition root, and bot/ must never import services.
+    from services.staffing import server as staffing_server
+    from services.staffing.seed import seed_demo
+    from services.staffing.store import StaffingStore, migrate
+    from services.supplies import server as supplies_server
+    from services.training import server as training_server
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database = data_dir / "staffing.db"
+    database.unlink(missing_ok=True)
+    url = f"sqlite:///{database}"
+    migrate(url)
+    store = StaffingStore.open(url)
+    seed_demo(store, hospital)
+    staffing, staffing_port = staffing_server.create_server(store=store, clock=clock)
+    supplies, supplies_port = supplies_server.create_server()
+    training, training_port = training_server.create_server()
+    for server in (staffing, supplies, training):
+        server.start()
+    return DemoServices(staffing_port, supplies_port, training_port,
+                        [staffing, supplies, training], store)
+
+
+def _label(value: Any) -> str:
+    text = getattr(value, "value", value)
+    return str(text).replace("_", " ").lower()
+
+
+def role_label(staff: Any) -> str:
+    """"charge nurse (RN)", "float pool RN"...: how the demo introduces a person."""
+    duties = [_label(d) for d in getattr(staff, "duties", ()) if _label(d) != "staff"]
+    role = str(getattr(staff.role, "value", staff.role))
+    employment = _label(getattr(staff, "employment_type", ""))
+    parts = [*duties, employment if employment not in ("", "unit staff") else "", role]
+    return " ".join(p for p in parts if p)
+
+
+def slack_user_of(staff: Any) -> SlackUser:
+    user_name = re.sub(r"[^a-z0-9]+", ".", staff.display_name.lower()).strip(".")
+    return SlackUser(team_id=staff.slack_team_id, user_id=staff.slack_user_id,
+                     user_name=user_name, display_name=staff.display_name)
+
+
+async def run_demo(
+    *, stdin: TextIO, stdout: TextIO, data_dir: Path, clock: Clock = system_clock
+) -> int:
+    """`clinops demo`: everything on this machine; returns the exit code."""
+    from bot.app import create_app
+    from bot.clients import ServiceClients
+    from bot.config import BotSettings
+    from clinops.demo.hospital import build_hospital
+
+    zone = ZoneInfo(DEMO_TIME_ZONE)
+    hospital = build_hospital(clock().astimezone(zone).date())
+    services = start_services(data_dir=data_dir, hospital=hospital, clock=clock)
+    slack = SlackStandIn(team_id=hospital.team_id)
+    slack.start()
+    signing_secret = secrets.token_hex(16)
+    settings = BotSettings(
+        bot_token="xoxb-clinops-demo",
+        signing_secret=signing_secret,
+        slack_api_url=slack.base_url,
+        staffing_target=f"127.0.0.1:{services.staffing_port}",
+        supplies_target=f"127.0.0.1:{services.supplies_port}",
+        training_target=f"127.0.0.1:{services.training_port}",
+    )
+    clients = ServiceClients.from_settings(settings)
+    try:
+        app = create_app(settings, clients)
+        directory = [slack_user_of(s) for s in hospital.staff if s.slack_user_id]
+        featured = list(hospital.featured_users())
+        console = Console(app=app, slack=slack, signing_secret=signing_secret,
+                          actor=slack_user_of(featured[0]), directory=directory, out=stdout)
+        console.say(f"ClinOps demo — {len(hospital.units)} units, {len(hospital.staff)} staff, "
+                    "no Slack workspace needed.")
+        console.say(f"You are acting as {console.describe(console.actor)}, "
+                    f"{role_label(featured[0])}. Others to try with `as <name>`:")
+        for staff in featured[1:]:
+            console.say(f"  {role_label(staff):<28} {staff.display_name} ({staff.slack_user_id})")
+        console.say("Type help for console commands.")
+        console.say()
+        await console.run(stdin, interactive=stdin.isatty())
+        return 0
+    finally:
+        await clients.close()
+        slack.stop()
+        services.stop()
+
+
+def main(data_dir: Path | None = None) -> int:
+    """Entry point of `clinops demo`."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    return asyncio.run(run_demo(stdin=sys.stdin, stdout=sys.stdout,
+                                data_dir=data_dir or Path("data") / "demo"))
