@@ -1,0 +1,56 @@
+"""Fixtures shared by every test: real databases (SQLite file and PostgreSQL on loopback)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+POSTGRES_HOST = "127.0.0.1"
+POSTGRES_PORT = 5432
+POSTGRES_ADMIN = f"host={POSTGRES_HOST} port={POSTGRES_PORT} user=postgres dbname=postgres"
+
+
+def _admin_connection() -> psycopg.Connection:
+    try:
+        return psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        # Store tests must run on PostgreSQL too: a missing server fails loudly, never skips.
+        pytest.fail(
+            f"PostgreSQL is not answering on {POSTGRES_HOST}:{POSTGRES_PORT} as user postgres "
+            f"({error}). Start it (`make test` does) and run again.",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, uniquely named PostgreSQL database for this test session, dropped at the end."""
+    name = f"clinops_test_{uuid.uuid4().hex[:12]}"
+    with _admin_connection() as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/{name}"
+    finally:
+        with _admin_connection() as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(name)))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database per test: a SQLite file, or a fresh schema in the session's database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'test.db'}"
+    base = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    database = base.rsplit("/", 1)[1]
+    dsn = f"host={POSTGRES_HOST} port={POSTGRES_PORT} user=postgres dbname={database}"
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    # A schema per test is far cheaper than a database; search_path makes it the default.
+    return f"{base}?options=-csearch_path%3D{schema}"
