@@ -112,7 +112,8 @@ class SlackStandIn:
             self._server = ThreadingHTTPServer((self._host, self._port), self._handler_class())
             self._server.daemon_threads = True
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="slack-standin", daemon=True
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                name="slack-standin", daemon=True,
             )
             self._thread.start()
         return self.base_url
@@ -277,6 +278,9 @@ class SlackStandIn:
                     self._reply(200, f"OK - {len(raw)}".encode(), "text/plain")
                     return
                 body = parse_body(headers.get("content-type", ""), raw)
+                # GET-style methods (users.info...) carry their arguments in the query string.
+                query = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+                body = {**{key: values[-1] for key, values in query.items()}, **body}
                 if path.startswith("/response/"):
                     name = path.removeprefix("/response/")
                     fault = standin._take_fault(RESPONSE_URL_METHOD)
