@@ -413,6 +413,7 @@ class Console:
             self.say("(no reply)")
         if buttons or printed:
             self._buttons = buttons
+        self.say()
 
     def _print_message(self, body: Any, first_button: int, *, channel_id: str, ephemeral: bool,
                        message: dict[str, Any] | None = None) -> list[_Button]:
@@ -454,9 +455,6 @@ def _json_or_text(body: str) -> Any:
 
 
 # ---- the demo: services, stand-in and bot in one process ----------------------------------------
-
-DEMO_TIME_ZONE = "America/Los_Angeles"
-
 
 @dataclass
 class DemoServices:
@@ -526,7 +524,7 @@ async def run_demo(
     from bot.app import create_app
     from bot.clients import ServiceClients
     from bot.config import BotSettings
-    from clinops.demo.hospital import build_hospital
+    from clinops.demo.hospital import DEMO_TIME_ZONE, build_hospital
 
     zone = ZoneInfo(DEMO_TIME_ZONE)
     hospital = build_hospital(clock().astimezone(zone).date())
