@@ -163,13 +163,21 @@ class SlackStandIn:
         with self._state.condition:
             return list(self._state.calls[index:])
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[RecordedCall]:
-        """Block until `count` calls to `method` were recorded; TimeoutError after `timeout`."""
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, *, name: str | None = None
+    ) -> list[RecordedCall]:
+        """Block until `count` calls to `method` (named `name`, if given) were recorded.
+
+        Raises TimeoutError after `timeout` seconds; returns the matching calls.
+        """
+
+        def matching() -> list[RecordedCall]:
+            return [c for c in self._state.calls
+                    if c.method == method and (name is None or c.name == name)]
+
         with self._state.condition:
-            done = self._state.condition.wait_for(
-                lambda: sum(c.method == method for c in self._state.calls) >= count, timeout
-            )
-            found = [c for c in self._state.calls if c.method == method]
+            done = self._state.condition.wait_for(lambda: len(matching()) >= count, timeout)
+            found = matching()
         if not done:
             raise TimeoutError(f"{len(found)} of {count} {method} calls after {timeout} s")
         return found
