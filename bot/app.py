@@ -45,7 +45,7 @@ def create_app(settings: BotSettings, clients: ServiceClients) -> AsyncApp:
     )
 
     @app.middleware
-    async def attach_services(context: AsyncBoltContext, next) -> None:  # noqa: A002
+    async def attach_services(context: AsyncBoltContext, next) -> None:
         correlation_id = uuid.uuid4().hex[:12]
         context["correlation_id"] = correlation_id
         caller = Caller(

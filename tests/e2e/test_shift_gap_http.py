@@ -17,6 +17,9 @@ async def test_a_signed_shift_gap_command_gets_200_and_the_icu_table_reaches_sla
     assert "Ratio rule: Title 22 ICU" in text
     assert "Licensed nurse: required" in text and "on duty" in text
     assert "As of 2026-11-26 10:30 facility time" in text
+    # Bolt checked the bot token against SLACK_API_URL, i.e. the stand-in, not slack.com.
+    [auth_test] = served_bot.slack.calls("auth.test")
+    assert auth_test.headers["authorization"] == "Bearer xoxb-e2e"
 
 
 async def test_no_unit_means_the_callers_home_unit_from_the_staff_directory(
