@@ -8,7 +8,7 @@ PROTOS := $(shell find protos -name '*.proto')
 .PHONY: demo test lint protos bench clean
 
 demo: $(STAMPS)/protos
-	$(BIN)/clinops demo
+	@$(BIN)/clinops demo
 
 test: $(STAMPS)/protos $(STAMPS)/node
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ they never build metadata themselves. Channels must be opened inside the running
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
@@ -18,6 +19,8 @@ from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from clinops.supplies.v1 import supplies_pb2_grpc
 from clinops.training.v1 import training_pb2_grpc
 
+# A call with less than this left would fail anyway; let it fail as DEADLINE_EXCEEDED quickly.
+MIN_TIMEOUT_SECONDS = 0.05
 NOT_ANSWERING = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 
 
@@ -46,24 +49,49 @@ class ServiceCallError(Exception):
 
 
 class ServiceClient:
-    """One service's stub with a deadline, acting for one caller (or nobody, until bound)."""
+    """One service's stub with a deadline, acting for one caller (or nobody, until bound).
+
+    Bound to a caller, the deadline is a budget for the whole Slack request: a listener that
+    makes a second call (ListUnits after NOT_FOUND) gets only what the first left, so the reply
+    still comes well inside Slack's 3 s.
+    """
 
     service = "Service"
 
-    def __init__(self, stub: Any, *, deadline_seconds: float, caller: Caller | None = None):
+    def __init__(
+        self,
+        stub: Any,
+        *,
+        deadline_seconds: float,
+        caller: Caller | None = None,
+        budget_ends: float | None = None,
+    ):
         self.stub = stub
         self.deadline_seconds = deadline_seconds
         self.caller = caller or Caller(slack_team_id="", slack_user_id="")
+        self.budget_ends = budget_ends
 
     def acting_for(self, caller: Caller) -> Self:
-        """The same stub and deadline, carrying `caller` in every call's metadata."""
-        return type(self)(self.stub, deadline_seconds=self.deadline_seconds, caller=caller)
+        """The same stub, carrying `caller` in every call's metadata, on a fresh time budget."""
+        return type(self)(
+            self.stub,
+            deadline_seconds=self.deadline_seconds,
+            caller=caller,
+            budget_ends=time.monotonic() + self.deadline_seconds,
+        )
+
+    def timeout(self) -> float:
+        """Seconds this call may take: the deadline, cut to what is left of the budget."""
+        if self.budget_ends is None:
+            return self.deadline_seconds
+        return max(MIN_TIMEOUT_SECONDS, min(self.deadline_seconds,
+                                            self.budget_ends - time.monotonic()))
 
     async def call(self, method: Callable[..., Awaitable[Any]], request: Any) -> Any:
         """One unary RPC with deadline and caller metadata; failures raise ServiceCallError."""
         try:
             return await method(
-                request, timeout=self.deadline_seconds, metadata=caller_metadata(self.caller)
+                request, timeout=self.timeout(), metadata=caller_metadata(self.caller)
             )
         except grpc.aio.AioRpcError as error:
             violations = (

@@ -1,4 +1,4 @@
-"""Time is injected: entry points pass a clock, domain code takes dates and instants as arguments."""
+"""Time is injected: entry points pass a clock; domain code takes dates and instants."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
