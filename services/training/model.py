@@ -157,3 +157,16 @@ class UnitCompliance:
     def share(self) -> float:
         """Share of the unit's staff holding every required, unexpired certification."""
         return self.fully_compliant / self.staff_count if self.staff_count else 1.0
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only audit log: who, what, when (UTC), outcome."""
+
+    at: datetime
+    action: str  # IMPORT, RENEWAL_SUBMITTED, RENEWAL_VERIFIED, RENEWAL_REJECTED, REMINDER_SENT
+    subject: str
+    outcome: str
+    actor_staff_id: str = ""
+    actor_slack_team_id: str = ""
+    actor_slack_user_id: str = ""
