@@ -1,0 +1,743 @@
+"""The supplies database: SQLAlchemy 2 over SQLite (default) or PostgreSQL, Alembic schema.
+
+Every rule that must survive double clicks and concurrent approvers is a database constraint or a
+conditional UPDATE here (see migrations/versions/0001_schema.py), never a read-then-write race.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.supplies.errors import (
+    AlreadyDecided,
+    UnknownItem,
+    UnknownProposal,
+    UnknownStock,
+    UnknownUnit,
+)
+from services.supplies.model import (
+    UNDECIDED,
+    Actor,
+    Approver,
+    Decision,
+    Item,
+    OrderLine,
+    Proposal,
+    ProposalLine,
+    ProposalState,
+    PurchaseOrder,
+    ReorderFigures,
+    Stock,
+    StockRow,
+    Unit,
+    order_number,
+    proposal_reference,
+)
+from services.supplies.tables import (
+    ApproverRow,
+    AuditRow,
+    ConsumptionRow,
+    DecisionRow,
+    ItemRow,
+    ProposalLineRow,
+    ProposalRow,
+    PurchaseOrderLineRow,
+    PurchaseOrderRow,
+    UnitRow,
+)
+from services.supplies.tables import StockRow as StockTableRow
+
+DEFAULT_DATABASE_URL = "sqlite:///data/supplies.db"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_UNDECIDED = [state.value for state in UNDECIDED]
+LINE_OPEN, LINE_DECIDED, LINE_WITHDRAWN = "OPEN", "DECIDED", "WITHDRAWN"
+
+
+class IdempotencyKeyUsed(Exception):
+    """Another call with the same idempotency key got there first: return its result."""
+
+
+def normalise_unit_id(unit_id: str) -> str:
+    """Unit ids are stored upper-case so `/supply status icu` finds ICU."""
+    return unit_id.strip().upper()
+
+
+def normalise_sku(sku: str) -> str:
+    return sku.strip().upper()
+
+
+def create_db_engine(database_url: str) -> Engine:
+    """An engine for `database_url`; a SQLite file's folder is created, foreign keys enforced."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _enforce_foreign_keys(connection, _record) -> None:  # noqa: ANN001 - DBAPI objects
+        connection.execute("PRAGMA foreign_keys=ON")
+
+    return engine
+
+
+def migrate(database_url: str) -> None:
+    """Bring the database at `database_url` to the newest schema (alembic upgrade head)."""
+    engine = create_db_engine(database_url)
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only audit log: who, what, when (UTC), outcome."""
+
+    at: datetime
+    actor: Actor
+    action: str
+    subject: str
+    outcome: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class NewLine:
+    """A line the use case wants on the unit's open proposal."""
+
+    sku: str
+    quantity: int
+    unit_cost_cents: int
+    item_name: str
+    inventory_position: int
+    par: int
+    figures: ReorderFigures
+
+
+def _unit(row: UnitRow) -> Unit:
+    return Unit(row.unit_id, row.name, row.slack_channel_id, row.time_zone,
+                row.monthly_budget_cents)
+
+
+def _item(row: ItemRow) -> Item:
+    return Item(
+        sku=row.sku, name=row.name, unit_of_issue=row.unit_of_issue, pack_size=row.pack_size,
+        unit_cost_cents=row.unit_cost_cents, supplier=row.supplier,
+        lead_time_days=row.lead_time_days, lead_time_stddev_days=row.lead_time_stddev_days,
+        critical=row.critical,
+        substitute_skus=tuple(s for s in row.substitute_skus.split(",") if s),
+        service_level=row.service_level, use_eoq=row.use_eoq,
+        order_cost_cents=row.order_cost_cents,
+        holding_cost_cents_per_year=row.holding_cost_cents_per_year,
+    )
+
+
+def _stock(row: StockTableRow) -> Stock:
+    return Stock(row.unit_id, row.sku, row.par, row.on_hand, row.on_order,
+                 row.fixed_reorder_point, row.counted_at)
+
+
+def _approver(row: ApproverRow) -> Approver:
+    return Approver(row.unit_id, row.staff_id, row.display_name, row.slack_team_id,
+                    row.slack_user_id, row.limit_cents, row.rank)
+
+
+def _line(row: ProposalLineRow) -> ProposalLine:
+    figures = ReorderFigures(
+        daily_demand_mean=row.daily_demand_mean, daily_demand_stddev=row.daily_demand_stddev,
+        lead_time_days=row.lead_time_days, lead_time_stddev_days=row.lead_time_stddev_days,
+        z=row.z, safety_stock=row.safety_stock, reorder_point=row.reorder_point,
+        fixed=row.fixed, history_days=row.history_days,
+    )
+    return ProposalLine(row.sku, row.item_name, row.quantity, row.unit_cost_cents, figures,
+                        row.inventory_position, row.par)
+
+
+def _proposal(row: ProposalRow) -> Proposal:
+    decided = row.decided_by_user or row.decided_by_staff
+    escalated = row.escalated_to_user or row.escalated_to_staff
+    # Withdrawn lines left the proposal; decided lines stay on it as the record of the order.
+    lines = tuple(_line(r) for r in row.lines if r.status != LINE_WITHDRAWN)
+    return Proposal(
+        proposal_id=row.proposal_id, unit_id=row.unit_id, state=ProposalState(row.state),
+        lines=lines, created_at=row.created_at,
+        decided_by=Actor(row.decided_by_team, row.decided_by_user, row.decided_by_staff,
+                         row.decided_by_name) if decided else None,
+        decided_at=row.decided_at, rejection_reason=row.rejection_reason,
+        escalated_to=Actor(row.escalated_to_team, row.escalated_to_user, row.escalated_to_staff,
+                           row.escalated_to_name) if escalated else None,
+        slack_channel_id=row.slack_channel_id, slack_message_ts=row.slack_message_ts,
+        purchase_order_id=order_number(row.order.order_id) if row.order else "",
+    )
+
+
+def _already_decided(row: ProposalRow) -> AlreadyDecided:
+    verb = {"APPROVED": "approved", "REJECTED": "rejected", "WITHDRAWN": "withdrawn"}.get(
+        row.state, row.state.lower())
+    who = row.decided_by_name or row.decided_by_user
+    by = f" by {who}" if who else " (stock recovered before a decision)"
+    when = f" at {row.decided_at:%Y-%m-%d %H:%M} UTC" if row.decided_at else ""
+    return AlreadyDecided(f"{proposal_reference(row.proposal_id)} was already {verb}{by}{when}",
+                          state=row.state, decided_by=who)
+
+
+def _is_key_conflict(error: IntegrityError) -> bool:
+    text = str(error.orig).lower()
+    return "idempotency_key" in text or "uq_decisions_idempotency_key" in text
+
+
+class SuppliesStore:
+    """Catalogue, stock, consumption, approvers, proposals, decisions, orders and the audit log."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, database_url: str = DEFAULT_DATABASE_URL) -> SuppliesStore:
+        """A store on `database_url` (already migrated: see `migrate`)."""
+        return cls(create_db_engine(database_url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # ---- units and their budgets ---------------------------------------------------------
+    def add_unit(self, unit: Unit) -> Unit:
+        """Add a unit or replace its name, channel, time zone and monthly budget."""
+        unit_id = normalise_unit_id(unit.unit_id)
+        with self._session() as session, session.begin():
+            row = session.get(UnitRow, unit_id) or UnitRow(unit_id=unit_id)
+            row.name, row.slack_channel_id = unit.name, unit.slack_channel_id
+            row.time_zone, row.monthly_budget_cents = unit.time_zone, unit.monthly_budget_cents
+            session.add(row)
+        return self.get_unit(unit_id)
+
+    def get_unit(self, unit_id: str) -> Unit:
+        with self._session() as session:
+            row = session.get(UnitRow, normalise_unit_id(unit_id))
+            if row is None:
+                known = session.scalars(select(UnitRow.unit_id).order_by(UnitRow.unit_id)).all()
+                raise UnknownUnit(unit_id, known)
+            return _unit(row)
+
+    def list_units(self) -> list[Unit]:
+        with self._session() as session:
+            return [_unit(r) for r in session.scalars(select(UnitRow).order_by(UnitRow.unit_id))]
+
+    # ---- the catalogue -------------------------------------------------------------------
+    def add_item(self, item: Item) -> Item:
+        """Add a catalogue item or replace it."""
+        sku = normalise_sku(item.sku)
+        with self._session() as session, session.begin():
+            row = session.get(ItemRow, sku) or ItemRow(sku=sku)
+            row.name, row.unit_of_issue, row.pack_size = item.name, item.unit_of_issue, \
+                item.pack_size
+            row.unit_cost_cents, row.supplier = item.unit_cost_cents, item.supplier
+            row.lead_time_days = item.lead_time_days
+            row.lead_time_stddev_days = item.lead_time_stddev_days
+            row.critical = item.critical
+            row.substitute_skus = ",".join(normalise_sku(s) for s in item.substitute_skus)
+            row.service_level, row.use_eoq = item.service_level, item.use_eoq
+            row.order_cost_cents = item.order_cost_cents
+            row.holding_cost_cents_per_year = item.holding_cost_cents_per_year
+            session.add(row)
+        return self.get_item(sku)
+
+    def get_item(self, sku: str) -> Item:
+        with self._session() as session:
+            row = session.get(ItemRow, normalise_sku(sku))
+            if row is None:
+                raise UnknownItem(sku)
+            return _item(row)
+
+    def list_items(self) -> list[Item]:
+        with self._session() as session:
+            return [_item(r) for r in session.scalars(select(ItemRow).order_by(ItemRow.sku))]
+
+    # ---- stock and consumption -----------------------------------------------------------
+    def set_stock(self, stock: Stock) -> Stock:
+        """Add a location (unit, sku) or replace its par, fixed ROP, on hand and on order."""
+        key = (normalise_unit_id(stock.unit_id), normalise_sku(stock.sku))
+        with self._session() as session, session.begin():
+            self._check_unit_and_item(session, *key)
+            row = session.get(StockTableRow, key) or StockTableRow(unit_id=key[0], sku=key[1])
+            row.par, row.fixed_reorder_point = stock.par, stock.fixed_reorder_point
+            row.on_hand, row.on_order = stock.on_hand, stock.on_order
+            row.counted_at = stock.counted_at
+            session.add(row)
+        return self.get_stock(*key)
+
+    def set_par(self, unit_id: str, sku: str, par: int, fixed_reorder_point: int | None,
+                *, audit: AuditEntry) -> Stock:
+        """Set a location's par and fixed ROP (None: from history); a new location starts empty."""
+        key = (normalise_unit_id(unit_id), normalise_sku(sku))
+        with self._session() as session, session.begin():
+            self._check_unit_and_item(session, *key)
+            row = session.get(StockTableRow, key) or StockTableRow(
+                unit_id=key[0], sku=key[1], on_hand=0, on_order=0)
+            row.par, row.fixed_reorder_point = par, fixed_reorder_point
+            session.add(row)
+            session.add(_audit_row(audit))
+        return self.get_stock(*key)
+
+    def _check_unit_and_item(self, session: Session, unit_id: str, sku: str) -> None:
+        if session.get(UnitRow, unit_id) is None:
+            known = session.scalars(select(UnitRow.unit_id).order_by(UnitRow.unit_id)).all()
+            raise UnknownUnit(unit_id, known)
+        if session.get(ItemRow, sku) is None:
+            raise UnknownItem(sku)
+
+    def get_stock(self, unit_id: str, sku: str) -> Stock:
+        key = (normalise_unit_id(unit_id), normalise_sku(sku))
+        with self._session() as session:
+            row = session.get(StockTableRow, key)
+            if row is None:
+                self._check_unit_and_item(session, *key)
+                raise UnknownStock(*key)
+            return _stock(row)
+
+    def stock_with_items(self, unit_id: str | None = None) -> list[tuple[Stock, Item]]:
+        """Every location (of one unit, or all), with its catalogue item, by unit and SKU."""
+        query = select(StockTableRow, ItemRow).join(ItemRow, ItemRow.sku == StockTableRow.sku)
+        if unit_id is not None:
+            query = query.where(StockTableRow.unit_id == normalise_unit_id(unit_id))
+        with self._session() as session:
+            rows = session.execute(query.order_by(StockTableRow.unit_id, StockTableRow.sku))
+            return [(_stock(s), _item(i)) for s, i in rows]
+
+    def record_count(self, unit_id: str, sku: str, quantity: int, *, at: datetime,
+                     audit: AuditEntry) -> Stock:
+        """A physical count sets on hand; the count and its audit entry commit together."""
+        key = (normalise_unit_id(unit_id), normalise_sku(sku))
+        with self._session() as session, session.begin():
+            row = session.get(StockTableRow, key)
+            if row is None:
+                self._check_unit_and_item(session, *key)
+                raise UnknownStock(*key)
+            row.on_hand, row.counted_at = quantity, at
+            session.add(_audit_row(audit))
+        return self.get_stock(*key)
+
+    def record_consumption(self, unit_id: str, sku: str, day: date, quantity: int) -> None:
+        """A day's use of an item at a unit (replacing an earlier figure for that day)."""
+        key = (normalise_unit_id(unit_id), normalise_sku(sku), day)
+        with self._session() as session, session.begin():
+            row = session.get(ConsumptionRow, key) or ConsumptionRow(
+                unit_id=key[0], sku=key[1], day=day)
+            row.quantity = quantity
+            session.add(row)
+
+    def add_consumption(self, rows: Iterable[tuple[str, str, date, int]]) -> None:
+        """Many days of use in one transaction (seeding); each (unit, sku, day) once."""
+        with self._session() as session, session.begin():
+            session.add_all(
+                ConsumptionRow(unit_id=normalise_unit_id(u), sku=normalise_sku(s), day=d,
+                               quantity=q)
+                for u, s, d, q in rows
+            )
+
+    def import_rows(self, rows: Iterable[StockRow], *, at: datetime, audit: AuditEntry) -> int:
+        """Write validated import rows in one transaction: counts set on hand, use sets the day.
+
+        Several counts of one location: the latest date wins (then the later row).
+        """
+        rows = list(rows)
+        with self._session() as session, session.begin():
+            latest: dict[tuple[str, str], StockRow] = {}
+            used: dict[tuple[str, str, date], int] = defaultdict(int)
+            for row in rows:
+                key = (normalise_unit_id(row.unit_id), normalise_sku(row.sku))
+                if row.counted is not None:
+                    earlier = latest.get(key)
+                    if earlier is None or (row.date or date.min) >= (earlier.date or date.min):
+                        latest[key] = row
+                if row.date is not None and (row.consumed or row.counted is None):
+                    used[(*key, row.date)] += row.consumed
+            for key, row in latest.items():
+                stock = session.get(StockTableRow, key)
+                if stock is None:
+                    raise UnknownStock(*key)
+                stock.on_hand, stock.counted_at = row.counted or 0, at
+            for (unit_id, sku, day), quantity in used.items():
+                consumption = session.get(ConsumptionRow, (unit_id, sku, day)) or ConsumptionRow(
+                    unit_id=unit_id, sku=sku, day=day)
+                consumption.quantity = quantity
+                session.add(consumption)
+            session.add(_audit_row(audit))
+        return len(rows)
+
+    def consumption_history(
+        self, first_day: date, last_day: date, unit_id: str | None = None
+    ) -> dict[tuple[str, str], dict[date, int]]:
+        """Use per (unit, sku) and day between two dates inclusive; missing days are absent."""
+        query = select(ConsumptionRow).where(ConsumptionRow.day >= first_day,
+                                             ConsumptionRow.day <= last_day)
+        if unit_id is not None:
+            query = query.where(ConsumptionRow.unit_id == normalise_unit_id(unit_id))
+        history: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
+        with self._session() as session:
+            for row in session.scalars(query):
+                history[(row.unit_id, row.sku)][row.day] = row.quantity
+        return dict(history)
+
+    # ---- approvers -----------------------------------------------------------------------
+    def add_approver(self, approver: Approver) -> Approver:
+        """Give someone authority over a unit's orders (replacing their limit and rank)."""
+        key = (normalise_unit_id(approver.unit_id), approver.staff_id)
+        with self._session() as session, session.begin():
+            if session.get(UnitRow, key[0]) is None:
+                raise UnknownUnit(approver.unit_id)
+            row = session.get(ApproverRow, key) or ApproverRow(unit_id=key[0], staff_id=key[1])
+            row.display_name = approver.display_name
+            row.slack_team_id, row.slack_user_id = approver.slack_team_id, approver.slack_user_id
+            row.limit_cents, row.rank = approver.limit_cents, approver.rank
+            session.add(row)
+        return _approver_copy(approver, key[0])
+
+    def approvers(self, unit_id: str) -> list[Approver]:
+        """A unit's escalation chain, first approver first."""
+        with self._session() as session:
+            rows = session.scalars(select(ApproverRow).where(
+                ApproverRow.unit_id == normalise_unit_id(unit_id)).order_by(ApproverRow.rank))
+            return [_approver(r) for r in rows]
+
+    def find_actor(self, slack_team_id: str, slack_user_id: str) -> Actor:
+        """The caller as an Actor, with staff id and name when they approve for any unit."""
+        with self._session() as session:
+            row = session.scalars(select(ApproverRow).where(
+                ApproverRow.slack_team_id == slack_team_id,
+                ApproverRow.slack_user_id == slack_user_id).limit(1)).first()
+        if row is None:
+            return Actor(slack_team_id, slack_user_id)
+        return Actor(slack_team_id, slack_user_id, row.staff_id, row.display_name)
+
+    # ---- proposals -----------------------------------------------------------------------
+    def get_proposal(self, proposal_id: int) -> Proposal:
+        with self._session() as session:
+            row = session.get(ProposalRow, proposal_id)
+            if row is None:
+                raise UnknownProposal(proposal_reference(proposal_id))
+            return _proposal(row)
+
+    def list_proposals(self, unit_id: str | None = None,
+                       state: ProposalState | None = None) -> list[Proposal]:
+        """Proposals, newest first."""
+        query = select(ProposalRow)
+        if unit_id is not None:
+            query = query.where(ProposalRow.unit_id == normalise_unit_id(unit_id))
+        if state is not None:
+            query = query.where(ProposalRow.state == state.value)
+        with self._session() as session:
+            rows = session.scalars(query.order_by(ProposalRow.proposal_id.desc()))
+            return [_proposal(r) for r in rows]
+
+    def open_line_skus(self, unit_id: str | None = None) -> set[tuple[str, str]]:
+        """(unit, sku) of every undecided line: those locations do not alert again."""
+        query = select(ProposalLineRow.unit_id, ProposalLineRow.sku).where(
+            ProposalLineRow.status == LINE_OPEN)
+        if unit_id is not None:
+            query = query.where(ProposalLineRow.unit_id == normalise_unit_id(unit_id))
+        with self._session() as session:
+            return {(u, s) for u, s in session.execute(query)}
+
+    def propose(self, unit_id: str, lines: Iterable[NewLine], *, at: datetime,
+                audit_actor: Actor) -> int | None:
+        """Put lines on the unit's open proposal (opening one if needed); returns its id.
+
+        A location that already has an undecided line is skipped: the partial unique index on
+        proposal_lines makes that hold across processes. None when no line was new.
+        """
+        unit_id = normalise_unit_id(unit_id)
+        wanted = list(lines)
+        for _attempt in range(3):
+            try:
+                return self._propose_once(unit_id, wanted, at, audit_actor)
+            except IntegrityError as error:
+                # Someone opened the unit's proposal at the same moment: join theirs.
+                if "uq_proposals_one_open_per_unit" not in str(error.orig) and \
+                        "proposals.unit_id" not in str(error.orig):
+                    raise
+        raise RuntimeError(f"could not open a proposal for {unit_id}")
+
+    def _propose_once(self, unit_id: str, wanted: list[NewLine], at: datetime,
+                      actor: Actor) -> int | None:
+        with self._session() as session, session.begin():
+            taken = set(session.scalars(select(ProposalLineRow.sku).where(
+                ProposalLineRow.unit_id == unit_id, ProposalLineRow.status == LINE_OPEN)))
+            new = [line for line in wanted if normalise_sku(line.sku) not in taken]
+            if not new:
+                return None
+            proposal = session.scalars(select(ProposalRow).where(
+                ProposalRow.unit_id == unit_id, ProposalRow.state == ProposalState.OPEN.value,
+            ).with_for_update()).first()
+            opened = proposal is None
+            if proposal is None:
+                proposal = ProposalRow(unit_id=unit_id, state=ProposalState.OPEN.value,
+                                       created_at=at)
+                session.add(proposal)
+                session.flush()
+            added = []
+            for line in new:
+                try:
+                    with session.begin_nested():
+                        session.add(_line_row(proposal.proposal_id, unit_id, line))
+                    added.append(normalise_sku(line.sku))
+                except IntegrityError:
+                    continue  # a concurrent count proposed this location first
+            if not added:
+                if opened:
+                    session.delete(proposal)
+                return None
+            session.add(_audit_row(AuditEntry(
+                at, actor, "PROPOSE", proposal_reference(proposal.proposal_id),
+                "OPENED" if opened else "EXTENDED", "lines: " + ", ".join(added))))
+            return proposal.proposal_id
+
+    def withdraw_lines(self, locations: Iterable[tuple[str, str]], *, at: datetime,
+                       audit_actor: Actor) -> list[int]:
+        """Stock recovered above ROP before a decision: withdraw those undecided lines (re-arm).
+
+        A proposal left with no line is WITHDRAWN. Returns the proposals that changed.
+        """
+        keys = {(normalise_unit_id(u), normalise_sku(s)) for u, s in locations}
+        changed: list[int] = []
+        if not keys:
+            return changed
+        with self._session() as session, session.begin():
+            for unit_id, sku in sorted(keys):
+                line = session.scalars(select(ProposalLineRow).where(
+                    ProposalLineRow.unit_id == unit_id, ProposalLineRow.sku == sku,
+                    ProposalLineRow.status == LINE_OPEN).with_for_update()).first()
+                if line is None:
+                    continue
+                line.status = LINE_WITHDRAWN
+                session.flush()
+                remaining = session.scalar(select(func.count()).select_from(
+                    ProposalLineRow).where(ProposalLineRow.proposal_id == line.proposal_id,
+                                           ProposalLineRow.status == LINE_OPEN))
+                if not remaining:
+                    session.execute(update(ProposalRow).where(
+                        ProposalRow.proposal_id == line.proposal_id,
+                        ProposalRow.state.in_(_UNDECIDED),
+                    ).values(state=ProposalState.WITHDRAWN.value, decided_at=at))
+                session.add(_audit_row(AuditEntry(
+                    at, audit_actor, "WITHDRAW_LINE", proposal_reference(line.proposal_id),
+                    "WITHDRAWN", f"{unit_id} {sku}: stock back above reorder point")))
+                changed.append(line.proposal_id)
+        return changed
+
+    def set_proposal_message(self, proposal_id: int, channel_id: str, message_ts: str) -> None:
+        """Where the bot posted the proposal, so decisions can update it and reply in thread."""
+        with self._session() as session, session.begin():
+            row = session.get(ProposalRow, proposal_id)
+            if row is None:
+                raise UnknownProposal(proposal_reference(proposal_id))
+            row.slack_channel_id, row.slack_message_ts = channel_id, message_ts
+
+    # ---- decisions -----------------------------------------------------------------------
+    def proposal_for_key(self, idempotency_key: str) -> int | None:
+        """The proposal a decision with this idempotency key was about, or None."""
+        if not idempotency_key:
+            return None
+        with self._session() as session:
+            return session.scalar(select(DecisionRow.proposal_id).where(
+                DecisionRow.idempotency_key == idempotency_key))
+
+    def decide(
+        self,
+        proposal_id: int,
+        *,
+        decision: Decision,
+        outcome: ProposalState,
+        actor: Actor,
+        at: datetime,
+        idempotency_key: str = "",
+        reason: str = "",
+        escalated_to: Approver | None = None,
+        quantities: Mapping[str, int] | None = None,
+        expected_total_cents: int | None = None,
+    ) -> Proposal:
+        """Apply one decision atomically; AlreadyDecided when the proposal is no longer open.
+
+        The conditional UPDATE (state still OPEN or ESCALATED) is what serialises concurrent
+        approvers: exactly one sees a row change. The decision row's unique idempotency key and
+        the one-final-decision and one-order-per-proposal indexes back it up.
+        """
+        try:
+            with self._session() as session, session.begin():
+                values: dict[str, object] = {"state": outcome.value}
+                if outcome in (ProposalState.APPROVED, ProposalState.REJECTED):
+                    values.update(decided_at=at, decided_by_team=actor.slack_team_id,
+                                  decided_by_user=actor.slack_user_id,
+                                  decided_by_staff=actor.staff_id,
+                                  decided_by_name=actor.display_name, rejection_reason=reason)
+                if escalated_to is not None:
+                    values.update(escalated_to_team=escalated_to.slack_team_id,
+                                  escalated_to_user=escalated_to.slack_user_id,
+                                  escalated_to_staff=escalated_to.staff_id,
+                                  escalated_to_name=escalated_to.display_name)
+                changed = session.execute(update(ProposalRow).where(
+                    ProposalRow.proposal_id == proposal_id,
+                    ProposalRow.state.in_(_UNDECIDED),
+                ).values(**values).execution_options(synchronize_session=False)).rowcount
+                if changed != 1:
+                    raise _NotOpen()
+                row = session.get(ProposalRow, proposal_id)
+                assert row is not None
+                session.refresh(row)
+                open_lines = [line for line in row.lines if line.status == LINE_OPEN]
+                if quantities:
+                    for line in open_lines:
+                        if line.sku in quantities:
+                            line.quantity = quantities[line.sku]
+                total = sum(line.quantity * line.unit_cost_cents for line in open_lines)
+                if expected_total_cents is not None and total != expected_total_cents:
+                    # The lines moved between the authority check and now: decide again.
+                    raise ProposalChanged()
+                session.add(DecisionRow(
+                    proposal_id=proposal_id, decision=decision.value, outcome=outcome.value,
+                    slack_team_id=actor.slack_team_id, slack_user_id=actor.slack_user_id,
+                    staff_id=actor.staff_id, display_name=actor.display_name, decided_at=at,
+                    reason=reason, idempotency_key=idempotency_key or None,
+                ))
+                if outcome in (ProposalState.APPROVED, ProposalState.REJECTED):
+                    for line in open_lines:
+                        line.status = LINE_DECIDED
+                detail = reason
+                if outcome is ProposalState.APPROVED:
+                    detail = self._order(session, row, open_lines, at)
+                elif outcome is ProposalState.ESCALATED and escalated_to is not None:
+                    detail = f"to {escalated_to.display_name}"
+                elif quantities:
+                    detail = ", ".join(f"{sku}={qty}" for sku, qty in sorted(quantities.items()))
+                session.add(_audit_row(AuditEntry(
+                    at, actor, decision.value, proposal_reference(proposal_id), outcome.value,
+                    detail)))
+        except _NotOpen:
+            raise self._not_open(proposal_id) from None
+        except IntegrityError as error:
+            if _is_key_conflict(error):
+                raise IdempotencyKeyUsed(idempotency_key) from None
+            # The final-decision or one-order index fired: another approver won.
+            raise self._not_open(proposal_id) from None
+        return self.get_proposal(proposal_id)
+
+    def _order(self, session: Session, row: ProposalRow, lines: list[ProposalLineRow],
+               at: datetime) -> str:
+        ordered = [line for line in lines if line.quantity > 0]
+        order = PurchaseOrderRow(
+            proposal_id=row.proposal_id, unit_id=row.unit_id, created_at=at,
+            total_cents=sum(line.quantity * line.unit_cost_cents for line in ordered))
+        session.add(order)
+        session.flush()
+        suppliers = dict(session.execute(select(ItemRow.sku, ItemRow.supplier).where(
+            ItemRow.sku.in_([line.sku for line in ordered]))).all())
+        for line in ordered:
+            session.add(PurchaseOrderLineRow(
+                order_id=order.order_id, sku=line.sku, supplier=suppliers.get(line.sku, ""),
+                quantity=line.quantity, unit_cost_cents=line.unit_cost_cents))
+            # On order rises in the same transaction: the next scan already sees the position.
+            session.execute(update(StockTableRow).where(
+                StockTableRow.unit_id == row.unit_id, StockTableRow.sku == line.sku,
+            ).values(on_order=StockTableRow.on_order + line.quantity))
+        return order_number(order.order_id)
+
+    def _not_open(self, proposal_id: int) -> Exception:
+        with self._session() as session:
+            row = session.get(ProposalRow, proposal_id)
+            if row is None:
+                return UnknownProposal(proposal_reference(proposal_id))
+            return _already_decided(row)
+
+    # ---- orders and spend ----------------------------------------------------------------
+    def purchase_orders(self, proposal_id: int | None = None) -> list[PurchaseOrder]:
+        query = select(PurchaseOrderRow).order_by(PurchaseOrderRow.order_id)
+        if proposal_id is not None:
+            query = query.where(PurchaseOrderRow.proposal_id == proposal_id)
+        with self._session() as session:
+            return [
+                PurchaseOrder(
+                    number=order_number(r.order_id), proposal_id=r.proposal_id,
+                    unit_id=r.unit_id, total_cents=r.total_cents, created_at=r.created_at,
+                    lines=tuple(OrderLine(x.sku, x.supplier, x.quantity, x.unit_cost_cents)
+                                for x in r.lines))
+                for r in session.scalars(query)
+            ]
+
+    def spend_since(self, unit_id: str, since: datetime) -> int:
+        """What a unit's approved orders since `since` cost, in cents."""
+        with self._session() as session:
+            return session.scalar(select(func.coalesce(func.sum(
+                PurchaseOrderRow.total_cents), 0)).where(
+                PurchaseOrderRow.unit_id == normalise_unit_id(unit_id),
+                PurchaseOrderRow.created_at >= since)) or 0
+
+    def decisions(self, proposal_id: int) -> list[tuple[str, str, str]]:
+        """(decision, outcome, display name) of every decision on a proposal, in order."""
+        with self._session() as session:
+            rows = session.scalars(select(DecisionRow).where(
+                DecisionRow.proposal_id == proposal_id).order_by(DecisionRow.decision_id))
+            return [(r.decision, r.outcome, r.display_name or r.slack_user_id) for r in rows]
+
+    # ---- the audit log -------------------------------------------------------------------
+    def audit(self, entry: AuditEntry) -> None:
+        """Append one entry on its own (refusals, which change nothing else)."""
+        with self._session() as session, session.begin():
+            session.add(_audit_row(entry))
+
+    def audit_log(self) -> list[AuditEntry]:
+        with self._session() as session:
+            rows = session.scalars(select(AuditRow).order_by(AuditRow.entry_id))
+            return [AuditEntry(r.at, Actor(r.slack_team_id, r.slack_user_id, r.staff_id),
+                               r.action, r.subject, r.outcome, r.detail) for r in rows]
+
+
+class ProposalChanged(Exception):
+    """The proposal's total changed between the authority check and the decision: decide again."""
+
+
+class _NotOpen(Exception):
+    """The conditional UPDATE matched nothing: the proposal is no longer undecided."""
+
+
+def _approver_copy(approver: Approver, unit_id: str) -> Approver:
+    return Approver(unit_id, approver.staff_id, approver.display_name, approver.slack_team_id,
+                    approver.slack_user_id, approver.limit_cents, approver.rank)
+
+
+def _line_row(proposal_id: int, unit_id: str, line: NewLine) -> ProposalLineRow:
+    f = line.figures
+    return ProposalLineRow(
+        proposal_id=proposal_id, unit_id=unit_id, sku=normalise_sku(line.sku), status=LINE_OPEN,
+        quantity=line.quantity, unit_cost_cents=line.unit_cost_cents, item_name=line.item_name,
+        inventory_position=line.inventory_position, par=line.par, reorder_point=f.reorder_point,
+        daily_demand_mean=f.daily_demand_mean, daily_demand_stddev=f.daily_demand_stddev,
+        lead_time_days=f.lead_time_days, lead_time_stddev_days=f.lead_time_stddev_days, z=f.z,
+        safety_stock=f.safety_stock, fixed=f.fixed, history_days=f.history_days,
+    )
+
+
+def _audit_row(entry: AuditEntry) -> AuditRow:
+    return AuditRow(at=entry.at, slack_team_id=entry.actor.slack_team_id,
+                    slack_user_id=entry.actor.slack_user_id, staff_id=entry.actor.staff_id,
+                    action=entry.action, subject=entry.subject[:128], outcome=entry.outcome,
+                    detail=entry.detail[:1000])
