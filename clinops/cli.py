@@ -70,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+        # Alembic announces each of its plugins at INFO on every start; the migrations are enough.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     run: Callable[[], int | None] = {
         "serve": lambda: _serve(args.service),
         "bot": _bot,
