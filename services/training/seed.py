@@ -1,0 +1,26 @@
+"""Load the demo hospital (clinops.demo.hospital) into a training store, for `clinops demo`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.training.model import CertificationRecord, StaffMember, Unit
+from services.training.store import TrainingStore
+
+
+def seed_demo(store: TrainingStore, hospital: Any) -> None:
+    """Units, the roster and the certifications of a `clinops.demo.hospital.DemoHospital`."""
+    for unit in hospital.units:
+        store.add_unit(Unit(unit.unit_id, unit.name, unit.category))
+    for member in hospital.staff:
+        store.add_staff(StaffMember(
+            staff_id=member.staff_id, display_name=member.display_name, role=member.role,
+            home_unit_id=member.home_unit_id or None, slack_team_id=member.slack_team_id,
+            slack_user_id=member.slack_user_id, duties=tuple(member.duties),
+        ))
+    # The demo's expiry is the one printed on the card, so nothing is derived.
+    store.put_records([
+        CertificationRecord(c.staff_id, c.code, c.issued_on, c.expires_on, expiry_derived=False,
+                            evidence_reference=f"demo card {c.staff_id}-{c.code}")
+        for c in hospital.certifications
+    ])
