@@ -9,7 +9,8 @@ import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from services.supplies.model import Item, ReorderFigures, Stock
 
@@ -130,3 +131,13 @@ def order_quantity(item: Item, stock: Stock, figures: ReorderFigures) -> int:
     else:
         wanted = max(stock.par - stock.position, figures.reorder_point + 1 - stock.position)
     return max(round_up_to_pack(wanted, item.pack_size), item.pack_size)
+
+
+def month_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """The instant the current month began at the facility (budgets are per calendar month)."""
+    local = now.astimezone(zone)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def facility_today(now: datetime, zone: ZoneInfo) -> date:
+    return now.astimezone(zone).date()

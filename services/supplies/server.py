@@ -1,4 +1,4 @@
-"""The supplies gRPC server: every RPC answers UNIMPLEMENTED until later issues fill them in."""
+"""The supplies gRPC servicer: translates proto ↔ use-case arguments, maps domain errors."""
 
 from __future__ import annotations
 
@@ -6,36 +6,281 @@ import functools
 import logging
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
 import grpc
+from google.protobuf import timestamp_pb2
 
 from clinops import rpc
+from clinops.clock import Clock, system_clock
+from clinops.common.v1 import common_pb2
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
+from services.supplies import usecases
 from services.supplies.config import SuppliesSettings
+from services.supplies.domain import DEFAULT_WINDOW_DAYS
+from services.supplies.errors import (
+    AlreadyDecided,
+    InvalidInput,
+    NoApproverWithinLimit,
+    NotAnApprover,
+    NotIdentified,
+    SuppliesError,
+    UnknownItem,
+    UnknownProposal,
+    UnknownStock,
+    UnknownUnit,
+)
+from services.supplies.model import (
+    Actor,
+    Decision,
+    Item,
+    Proposal,
+    ProposalState,
+    ReorderFigures,
+    StockLevel,
+)
+from services.supplies.store import SuppliesStore, migrate
 
 SERVICE_NAME = supplies_pb2.DESCRIPTOR.services_by_name["SuppliesService"].full_name
 log = logging.getLogger(__name__)
 
+# The one table from domain errors to status codes.
+STATUS_OF: dict[type[SuppliesError], grpc.StatusCode] = {
+    UnknownUnit: grpc.StatusCode.NOT_FOUND,
+    UnknownItem: grpc.StatusCode.NOT_FOUND,
+    UnknownStock: grpc.StatusCode.NOT_FOUND,
+    UnknownProposal: grpc.StatusCode.NOT_FOUND,
+    NotIdentified: grpc.StatusCode.UNAUTHENTICATED,
+    NotAnApprover: grpc.StatusCode.PERMISSION_DENIED,
+    AlreadyDecided: grpc.StatusCode.FAILED_PRECONDITION,
+    NoApproverWithinLimit: grpc.StatusCode.FAILED_PRECONDITION,
+}
+_DECISIONS = {
+    supplies_pb2.DECISION_APPROVE: Decision.APPROVE,
+    supplies_pb2.DECISION_REJECT: Decision.REJECT,
+    supplies_pb2.DECISION_EDIT_QUANTITIES: Decision.EDIT_QUANTITIES,
+}
 
-def _create(address: str):  # noqa: ANN202
-    # The generated base servicer answers UNIMPLEMENTED for every method.
-    servicer = supplies_pb2_grpc.SuppliesServiceServicer()
+
+@contextmanager
+def _domain_errors(context: grpc.ServicerContext) -> Iterator[None]:
+    try:
+        yield
+    except InvalidInput as error:
+        rpc.abort_invalid_argument(context, error.violations)
+    except SuppliesError as error:
+        context.abort(STATUS_OF.get(type(error), grpc.StatusCode.INTERNAL), str(error))
+
+
+def _caller(context: grpc.ServicerContext) -> Actor:
+    caller = rpc.caller_from(context)
+    return Actor(caller.slack_team_id, caller.slack_user_id)
+
+
+def _idempotency_key(context: grpc.ServicerContext) -> str:
+    return dict(context.invocation_metadata() or ()).get(rpc.IDEMPOTENCY_KEY, "")
+
+
+def _timestamp(instant: datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(instant)
+    return stamp
+
+
+def _state(value: int) -> ProposalState | None:
+    if value not in supplies_pb2.ProposalState.values():
+        raise InvalidInput({"state": f"unknown value {value}"})
+    name = supplies_pb2.ProposalState.Name(value).removeprefix("PROPOSAL_STATE_")
+    return None if name == "UNSPECIFIED" else ProposalState(name)
+
+
+def item_message(item: Item) -> supplies_pb2.Item:
+    """The proto of a catalogue item."""
+    return supplies_pb2.Item(
+        sku=item.sku, name=item.name, unit_of_issue=item.unit_of_issue,
+        pack_size=item.pack_size, unit_cost_cents=item.unit_cost_cents, supplier=item.supplier,
+        lead_time_days=item.lead_time_days, lead_time_stddev_days=item.lead_time_stddev_days,
+        critical=item.critical, substitute_skus=list(item.substitute_skus),
+        service_level=item.service_level, use_eoq=item.use_eoq,
+    )
+
+
+def figures_message(figures: ReorderFigures) -> supplies_pb2.ReorderFigures:
+    return supplies_pb2.ReorderFigures(
+        daily_demand_mean=figures.daily_demand_mean,
+        daily_demand_stddev=figures.daily_demand_stddev,
+        lead_time_days=figures.lead_time_days,
+        lead_time_stddev_days=figures.lead_time_stddev_days, z=figures.z,
+        safety_stock=figures.safety_stock, fixed=figures.fixed,
+        history_days=figures.history_days,
+    )
+
+
+def level_message(level: StockLevel) -> supplies_pb2.StockLevel:
+    """The proto of one item at one unit, with its reorder point and flags."""
+    stock = level.stock
+    return supplies_pb2.StockLevel(
+        unit_id=stock.unit_id, sku=stock.sku, par=stock.par, on_hand=stock.on_hand,
+        on_order=stock.on_order, reorder_point=level.reorder_point,
+        figures=figures_message(level.figures),
+        at_or_below_reorder_point=level.at_or_below_reorder_point, below_par=level.below_par,
+        out_of_stock=level.out_of_stock, item=item_message(level.item),
+    )
+
+
+def _actor(actor: Actor) -> common_pb2.Actor:
+    return common_pb2.Actor(slack_team_id=actor.slack_team_id, slack_user_id=actor.slack_user_id,
+                            staff_id=actor.staff_id, display_name=actor.display_name)
+
+
+def proposal_message(proposal: Proposal) -> supplies_pb2.Proposal:
+    """The proto of a proposal, with the figures behind each line and spend against budget."""
+    message = supplies_pb2.Proposal(
+        proposal_id=proposal.reference, unit_id=proposal.unit_id,
+        state=supplies_pb2.ProposalState.Value(f"PROPOSAL_STATE_{proposal.state.value}"),
+        lines=[
+            supplies_pb2.ProposalLine(
+                sku=line.sku, item_name=line.item_name, quantity=line.quantity,
+                line_cost_cents=line.line_cost_cents, figures=figures_message(line.figures),
+                inventory_position=line.inventory_position,
+                reorder_point=line.figures.reorder_point, par=line.par,
+            )
+            for line in proposal.lines
+        ],
+        total_cents=proposal.total_cents,
+        month_to_date_spend_cents=proposal.month_to_date_spend_cents,
+        monthly_budget_cents=proposal.monthly_budget_cents,
+        created_at=_timestamp(proposal.created_at), rejection_reason=proposal.rejection_reason,
+        slack_channel_id=proposal.slack_channel_id, slack_message_ts=proposal.slack_message_ts,
+        purchase_order_id=proposal.purchase_order_id,
+    )
+    if proposal.decided_by is not None:
+        message.decided_by.CopyFrom(_actor(proposal.decided_by))
+    if proposal.decided_at is not None:
+        message.decided_at.CopyFrom(_timestamp(proposal.decided_at))
+    if proposal.escalated_to is not None:
+        message.escalated_to.CopyFrom(_actor(proposal.escalated_to))
+    return message
+
+
+def _import_row(row: supplies_pb2.StockRow) -> usecases.ImportRow:
+    day = (row.date.year, row.date.month, row.date.day) if row.HasField("date") else None
+    return usecases.ImportRow(unit_id=row.unit_id, sku=row.sku, day=day,
+                              counted=row.counted if row.has_count else None,
+                              consumed=row.consumed)
+
+
+class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
+    """Translates each RPC to its use case."""
+
+    def __init__(self, *, store: SuppliesStore, clock: Clock,
+                 window_days: int = DEFAULT_WINDOW_DAYS) -> None:
+        self.store, self.clock, self.window_days = store, clock, window_days
+
+    def ListItems(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            items = usecases.list_items(store=self.store)
+            return supplies_pb2.ListItemsResponse(items=[item_message(i) for i in items])
+
+    def SetPar(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            level = usecases.set_par(
+                unit_id=request.unit_id, sku=request.sku, par=request.par,
+                fixed_reorder_point=request.fixed_reorder_point or None,
+                caller=_caller(context), store=self.store, clock=self.clock,
+                window_days=self.window_days)
+            return supplies_pb2.SetParResponse(stock_level=level_message(level))
+
+    def RecordCount(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            result = usecases.record_count(
+                unit_id=request.unit_id, sku=request.sku, quantity=request.quantity,
+                caller=_caller(context), store=self.store, clock=self.clock,
+                window_days=self.window_days)
+            response = supplies_pb2.RecordCountResponse(stock_level=level_message(result.level))
+            if result.proposal is not None:
+                response.proposal.CopyFrom(proposal_message(result.proposal))
+            return response
+
+    def ImportStock(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            result = usecases.import_stock(
+                rows=[_import_row(r) for r in request.rows], caller=_caller(context),
+                store=self.store, clock=self.clock, window_days=self.window_days)
+            return supplies_pb2.ImportStockResponse(
+                rows_written=result.rows_written,
+                rejected=[supplies_pb2.RejectedRow(row_number=n, reason=why)
+                          for n, why in result.rejected],
+                proposals=[proposal_message(p) for p in result.proposals])
+
+    def GetStockStatus(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            levels = usecases.get_stock_status(unit_id=request.unit_id, store=self.store,
+                                               clock=self.clock, window_days=self.window_days)
+            return supplies_pb2.GetStockStatusResponse(levels=[level_message(lv)
+                                                               for lv in levels])
+
+    def GetProposal(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            proposal = usecases.get_proposal(proposal_id=request.proposal_id, store=self.store,
+                                             clock=self.clock)
+            return supplies_pb2.GetProposalResponse(proposal=proposal_message(proposal))
+
+    def ListProposals(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            proposals = usecases.list_proposals(unit_id=request.unit_id,
+                                                state=_state(request.state), store=self.store,
+                                                clock=self.clock)
+            return supplies_pb2.ListProposalsResponse(
+                proposals=[proposal_message(p) for p in proposals])
+
+    def DecideProposal(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            if request.decision not in supplies_pb2.Decision.values():
+                raise InvalidInput({"decision": f"unknown value {request.decision}"})
+            proposal = usecases.decide_proposal(
+                proposal_id=request.proposal_id, decision=_DECISIONS.get(request.decision),
+                reason=request.reason, edits=[(e.sku, e.quantity) for e in request.edits],
+                caller=_caller(context), idempotency_key=_idempotency_key(context),
+                store=self.store, clock=self.clock)
+            return supplies_pb2.DecideProposalResponse(proposal=proposal_message(proposal))
+
+    def ScanReorders(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            proposals = usecases.scan_reorders(unit_id=request.unit_id, store=self.store,
+                                               clock=self.clock, window_days=self.window_days)
+            return supplies_pb2.ScanReordersResponse(
+                proposals=[proposal_message(p) for p in proposals])
+
+
+def create_server(
+    *, store: SuppliesStore, clock: Clock, address: str = "127.0.0.1:0",
+    window_days: int = DEFAULT_WINDOW_DAYS,
+) -> tuple[grpc.Server, int]:
+    """A supplies server with health and reflection, bound but not started; port 0 → OS picks."""
+    server, port, _ = _create(store=store, clock=clock, address=address, window_days=window_days)
+    return server, port
+
+
+def _create(*, store: SuppliesStore, clock: Clock, address: str, window_days: int):  # noqa: ANN202
+    servicer = SuppliesServicer(store=store, clock=clock, window_days=window_days)
     add = functools.partial(supplies_pb2_grpc.add_SuppliesServiceServicer_to_server, servicer)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address)
 
 
-def create_server(*, address: str = "127.0.0.1:0") -> tuple[grpc.Server, int]:
-    """A supplies server with health and reflection, bound but not started; port 0 → OS picks."""
-    server, port, _ = _create(address)
-    return server, port
-
-
 def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:
-    """Serve until SIGTERM/SIGINT, then report NOT_SERVING and stop with grace."""
-    server, port, health = _create(settings.address)
+    """Migrate, bind, serve until SIGTERM/SIGINT, then report NOT_SERVING and stop with grace."""
+    migrate(settings.database_url)
+    store = SuppliesStore.open(settings.database_url)
+    server, port, health = _create(store=store, clock=system_clock, address=settings.address,
+                                   window_days=settings.demand_window_days)
     stopping = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:
+        log.info("supplies: signal %s, draining", signum)
+        # Load balancers and the bot's health checks see NOT_SERVING before connections close.
         health.enter_graceful_shutdown()
         stopping.set()
 
@@ -48,3 +293,4 @@ def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        store.close()

@@ -567,7 +567,7 @@ class SuppliesStore:
         proposal_id: int,
         *,
         decision: Decision,
-        outcome: ProposalState,
+        outcome: ProposalState | None,
         actor: Actor,
         at: datetime,
         idempotency_key: str = "",
@@ -584,7 +584,9 @@ class SuppliesStore:
         """
         try:
             with self._session() as session, session.begin():
-                values: dict[str, object] = {"state": outcome.value}
+                # An edit leaves the state alone; SET state = state still takes the row lock.
+                values: dict[str, object] = {
+                    "state": outcome.value if outcome is not None else ProposalRow.state}
                 if outcome in (ProposalState.APPROVED, ProposalState.REJECTED):
                     values.update(decided_at=at, decided_by_team=actor.slack_team_id,
                                   decided_by_user=actor.slack_user_id,
@@ -614,7 +616,7 @@ class SuppliesStore:
                     # The lines moved between the authority check and now: decide again.
                     raise ProposalChanged()
                 session.add(DecisionRow(
-                    proposal_id=proposal_id, decision=decision.value, outcome=outcome.value,
+                    proposal_id=proposal_id, decision=decision.value, outcome=row.state,
                     slack_team_id=actor.slack_team_id, slack_user_id=actor.slack_user_id,
                     staff_id=actor.staff_id, display_name=actor.display_name, decided_at=at,
                     reason=reason, idempotency_key=idempotency_key or None,
@@ -630,7 +632,7 @@ class SuppliesStore:
                 elif quantities:
                     detail = ", ".join(f"{sku}={qty}" for sku, qty in sorted(quantities.items()))
                 session.add(_audit_row(AuditEntry(
-                    at, actor, decision.value, proposal_reference(proposal_id), outcome.value,
+                    at, actor, decision.value, proposal_reference(proposal_id), row.state,
                     detail)))
         except _NotOpen:
             raise self._not_open(proposal_id) from None
