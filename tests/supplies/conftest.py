@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
 from supplies_fixtures import populate
 
 from services.supplies.store import SuppliesStore, migrate
@@ -30,3 +34,19 @@ def store(database_url: str) -> Iterator[SuppliesStore]:
     populate(opened)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def pg_store(postgres_url: str) -> Iterator[SuppliesStore]:
+    """A populated store in a fresh schema of the session's PostgreSQL database."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    url = make_url(postgres_url)
+    dsn = f"host={url.host} port={url.port} user={url.username} dbname={url.database}"
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    scoped = f"{postgres_url}?options=-csearch_path%3D{schema}"
+    migrate(scoped)
+    store = SuppliesStore.open(scoped)
+    populate(store)
+    yield store
+    store.close()
