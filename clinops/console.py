@@ -465,36 +465,52 @@ class DemoServices:
     training_port: int
     servers: list[Any]
     store: Any
+    other_stores: list[Any] = field(default_factory=list)
 
     def stop(self) -> None:
         for server in self.servers:
             server.stop(grace=None)
-        self.store.close()
+        for store in (self.store, *self.other_stores):
+            store.close()
 
 
 def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServices:
     """A fresh staffing database seeded with the demo hospital, plus supplies and training."""
     # Imported here: the console is a composition root, and bot/ must never import services.
+    from services.staffing import seed as staffing_seed
     from services.staffing import server as staffing_server
-    from services.staffing.seed import seed_demo
-    from services.staffing.store import StaffingStore, migrate
+    from services.staffing import store as staffing_store
+    from services.supplies import seed as supplies_seed
     from services.supplies import server as supplies_server
+    from services.supplies import store as supplies_store
+    from services.training import seed as training_seed
     from services.training import server as training_server
+    from services.training import store as training_store
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    database = data_dir / "staffing.db"
-    database.unlink(missing_ok=True)
-    url = f"sqlite:///{database}"
-    migrate(url)
-    store = StaffingStore.open(url)
-    seed_demo(store, hospital)
-    staffing, staffing_port = staffing_server.create_server(store=store, clock=clock)
-    supplies, supplies_port = supplies_server.create_server()
-    training, training_port = training_server.create_server()
+
+    def fresh(name: str, module: Any, store_class: type, seed: Any) -> Any:
+        """A new SQLite database for one service, migrated and seeded with the demo hospital."""
+        database = data_dir / f"{name}.db"
+        database.unlink(missing_ok=True)
+        url = f"sqlite:///{database}"
+        module.migrate(url)
+        opened = store_class.open(url)
+        seed.seed_demo(opened, hospital)
+        return opened
+
+    store = fresh("staffing", staffing_store, staffing_store.StaffingStore, staffing_seed)
+    supplies_db = fresh("supplies", supplies_store, supplies_store.SuppliesStore, supplies_seed)
+    training_db = fresh("training", training_store, training_store.TrainingStore, training_seed)
+    # Training first: staffing asks it whether a claimant's certifications are current.
+    training, training_port = training_server.create_server(store=training_db, clock=clock)
+    staffing, staffing_port = staffing_server.create_server(
+        store=store, clock=clock, training_target=f"127.0.0.1:{training_port}")
+    supplies, supplies_port = supplies_server.create_server(store=supplies_db, clock=clock)
     for server in (staffing, supplies, training):
         server.start()
     return DemoServices(staffing_port, supplies_port, training_port,
-                        [staffing, supplies, training], store)
+                        [staffing, supplies, training], store, [supplies_db, training_db])
 
 
 def _label(value: Any) -> str:

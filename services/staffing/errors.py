@@ -38,3 +38,13 @@ class InvalidInput(StaffingError):
     def __init__(self, violations: Mapping[str, str]) -> None:
         super().__init__("; ".join(f"{name}: {why}" for name, why in violations.items()))
         self.violations = dict(violations)
+
+
+class PermissionDenied(StaffingError):
+    """The caller may not do this; the message says who may, for the bot to show."""
+
+
+class UnknownOpenShift(StaffingError):
+    def __init__(self, open_shift_id: str) -> None:
+        super().__init__(f"no open shift {open_shift_id!r}")
+        self.open_shift_id = open_shift_id

@@ -216,3 +216,91 @@ class ShiftStaffing:
     lines: tuple[GapLine, ...]
     counted_staff_ids: frozenset[str] = field(default_factory=frozenset)
     ratio_rule: str = ""
+
+
+# ---- Open shifts, claims and the audit log ------------------------------------------------------
+
+
+class AwardMode(StrEnum):
+    """Unit policy: the first eligible claimant is awarded at once, or claims wait for Confirm."""
+
+    AUTO = "AUTO"
+    QUEUE = "QUEUE"
+
+
+class OvertimePolicy(StrEnum):
+    ALLOW = "ALLOW"
+    BLOCK = "BLOCK"
+
+
+class OpenShiftState(StrEnum):
+    OPEN = "OPEN"
+    FILLED = "FILLED"
+    CANCELLED = "CANCELLED"
+
+
+class LadderStep(StrEnum):
+    UNIT_STAFF = "UNIT_STAFF"
+    FLOAT_POOL = "FLOAT_POOL"
+    INCENTIVE = "INCENTIVE"
+    HOUSE_SUPERVISOR = "HOUSE_SUPERVISOR"
+    AGENCY = "AGENCY"
+
+
+class ClaimOutcome(StrEnum):
+    AWARDED = "AWARDED"
+    QUEUED = "QUEUED"
+    REFUSED = "REFUSED"
+    ALREADY_FILLED = "ALREADY_FILLED"
+
+
+@dataclass(frozen=True)
+class UnitPolicy:
+    """How a unit fills open shifts; defaults: award at once, overtime allowed."""
+
+    award_mode: AwardMode = AwardMode.AUTO
+    overtime: OvertimePolicy = OvertimePolicy.ALLOW
+
+
+@dataclass(frozen=True)
+class OpenShift:
+    """A call-out or extra need on a unit's shift, open for claiming."""
+
+    open_shift_id: str
+    unit_id: str
+    date: date
+    shift: Shift
+    role: Role
+    slots: int
+    slots_filled: int = 0
+    reason: str = ""
+    state: OpenShiftState = OpenShiftState.OPEN
+    ladder_step: LadderStep = LadderStep.UNIT_STAFF
+    slack_channel_id: str = ""
+    slack_message_ts: str = ""
+    awarded: tuple[tuple[str, str], ...] = ()  # (staff id, display name) in award order
+    created_at: datetime | None = None
+    created_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One eligibility rule and whether the claimant passes it, in words a nurse understands."""
+
+    rule: str
+    passed: bool
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the append-only staffing audit log."""
+
+    at: datetime
+    action: str
+    subject: str
+    outcome: str
+    actor_team_id: str = ""
+    actor_user_id: str = ""
+    actor_staff_id: str = ""
+    detail: str = ""

@@ -19,18 +19,31 @@ from clinops.common.v1 import common_pb2
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from services.staffing import usecases
 from services.staffing.config import StaffingSettings
+from services.staffing.eligibility import ClaimRules
 from services.staffing.errors import (
     InvalidInput,
     NoHomeUnit,
     NoRatioRule,
+    PermissionDenied,
     StaffingError,
     UnknownCategory,
+    UnknownOpenShift,
     UnknownStaff,
     UnknownUnit,
 )
-from services.staffing.model import Census, RelativeDay, Shift, StaffMember, Unit
-from services.staffing.shifts import ShiftWindow
+from services.staffing.model import (
+    Census,
+    Finding,
+    OpenShift,
+    RelativeDay,
+    Role,
+    Shift,
+    StaffMember,
+    Unit,
+)
+from services.staffing.shifts import ShiftWindow, facility_zone, shift_window
 from services.staffing.store import StaffingStore, migrate
+from services.staffing.training_client import TrainingChecker
 
 SERVICE_NAME = staffing_pb2.DESCRIPTOR.services_by_name["StaffingService"].full_name
 log = logging.getLogger(__name__)
@@ -43,6 +56,8 @@ STATUS_OF: dict[type[StaffingError], grpc.StatusCode] = {
     NoHomeUnit: grpc.StatusCode.FAILED_PRECONDITION,
     UnknownCategory: grpc.StatusCode.FAILED_PRECONDITION,
     NoRatioRule: grpc.StatusCode.FAILED_PRECONDITION,
+    PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    UnknownOpenShift: grpc.StatusCode.NOT_FOUND,
 }
 
 
@@ -165,11 +180,105 @@ def shift_gaps_message(gaps: usecases.ShiftGaps) -> staffing_pb2.GetShiftGapsRes
     return response
 
 
+def _role(value: int) -> Role | None:
+    name = _enum_name(staffing_pb2.StaffRole, value, "STAFF_ROLE_", "role")
+    return None if name == "UNSPECIFIED" else Role(name)
+
+
+def _census_from(message: staffing_pb2.Census) -> Census:
+    return Census(patients=message.patients,
+                  critical_care_patients=message.critical_care_patients,
+                  trauma_patients=message.trauma_patients, occupied_rooms=message.occupied_rooms)
+
+
+def open_shift_message(shift: OpenShift, window: ShiftWindow) -> staffing_pb2.OpenShift:
+    """The proto of an open shift."""
+    return staffing_pb2.OpenShift(
+        open_shift_id=shift.open_shift_id, unit_id=shift.unit_id, window=_window(window),
+        role=staffing_pb2.StaffRole.Value(f"STAFF_ROLE_{shift.role}"), slots=shift.slots,
+        slots_filled=shift.slots_filled, reason=shift.reason,
+        state=staffing_pb2.OpenShiftState.Value(f"OPEN_SHIFT_STATE_{shift.state}"),
+        ladder_step=staffing_pb2.LadderStep.Value(f"LADDER_STEP_{shift.ladder_step}"),
+        slack_channel_id=shift.slack_channel_id, slack_message_ts=shift.slack_message_ts,
+        awarded_staff_ids=[staff_id for staff_id, _ in shift.awarded],
+        awarded_display_names=[name for _, name in shift.awarded],
+    )
+
+
+def _finding(finding: Finding) -> staffing_pb2.EligibilityFinding:
+    return staffing_pb2.EligibilityFinding(rule=finding.rule, passed=finding.passed,
+                                           explanation=finding.explanation)
+
+
 class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
     """Translates each RPC to its use case; RPCs of later issues stay UNIMPLEMENTED."""
 
-    def __init__(self, *, store: StaffingStore, clock: Clock) -> None:
+    def __init__(self, *, store: StaffingStore, clock: Clock,
+                 certifications: usecases.CertificationChecker | None = None,
+                 rules: ClaimRules | None = None) -> None:
         self.store, self.clock = store, clock
+        self.certifications = certifications or _Unchecked()
+        self.rules = rules or ClaimRules()
+
+    def _open_shift(self, shift: OpenShift) -> staffing_pb2.OpenShift:
+        unit = self.store.get_unit(shift.unit_id)
+        window = shift_window(shift.date, shift.shift, facility_zone(unit.time_zone))
+        return open_shift_message(shift, window)
+
+    def RecordCensus(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            gaps = usecases.record_census(
+                unit_id=request.unit_id, day=_day(request.day), shift=_shift(request.shift),
+                census=_census_from(request.census), slack_team_id=caller.slack_team_id,
+                slack_user_id=caller.slack_user_id, store=self.store, clock=self.clock,
+            )
+            return staffing_pb2.RecordCensusResponse(shift_gaps=shift_gaps_message(gaps))
+
+    def ReportGap(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            opened = usecases.report_gap(
+                unit_id=request.unit_id, role=_role(request.role), slots=request.slots,
+                day=_day(request.day), shift=_shift(request.shift), reason=request.reason,
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                store=self.store, clock=self.clock,
+            )
+            return staffing_pb2.ReportGapResponse(open_shift=self._open_shift(opened))
+
+    def SetOpenShiftMessage(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            shift = usecases.set_open_shift_message(
+                open_shift_id=request.open_shift_id, slack_channel_id=request.slack_channel_id,
+                slack_message_ts=request.slack_message_ts, slack_team_id=caller.slack_team_id,
+                slack_user_id=caller.slack_user_id, store=self.store, clock=self.clock,
+            )
+            return staffing_pb2.SetOpenShiftMessageResponse(open_shift=self._open_shift(shift))
+
+    def ListOpenShifts(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            shifts = self.store.list_open_shifts(usecases.check_unit_id(request.unit_id))
+            return staffing_pb2.ListOpenShiftsResponse(
+                open_shifts=[self._open_shift(s) for s in shifts])
+
+    def ClaimOpenShift(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            result = usecases.claim_open_shift(
+                open_shift_id=request.open_shift_id, slack_team_id=caller.slack_team_id,
+                slack_user_id=caller.slack_user_id, store=self.store, clock=self.clock,
+                certifications=self.certifications, rules=self.rules,
+            )
+            response = staffing_pb2.ClaimOpenShiftResponse(
+                outcome=staffing_pb2.ClaimOutcome.Value(f"CLAIM_OUTCOME_{result.outcome}"),
+                findings=[_finding(f) for f in result.findings],
+                overtime_hours=result.overtime_hours,
+                open_shift=self._open_shift(result.open_shift),
+            )
+            if result.claimant is not None:
+                response.claimant.CopyFrom(staff_message(result.claimant))
+            return response
 
     def ListUnits(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):
@@ -200,16 +309,35 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
             return staffing_pb2.GetStaffMemberResponse(staff_member=staff_message(member))
 
 
+class _Unchecked:
+    """No training service configured: certifications cannot be checked, so nobody is awarded."""
+
+    def check(self, **_: object) -> None:
+        return None
+
+
 def create_server(
-    *, store: StaffingStore, clock: Clock, address: str = "127.0.0.1:0"
+    *, store: StaffingStore, clock: Clock, address: str = "127.0.0.1:0",
+    training_target: str = "", certifications: usecases.CertificationChecker | None = None,
+    rules: ClaimRules | None = None,
 ) -> tuple[grpc.Server, int]:
-    """A staffing server with health and reflection, bound but not started; port 0 → OS picks."""
-    server, port, _ = _create(store=store, clock=clock, address=address)
+    """A staffing server with health and reflection, bound but not started; port 0 → OS picks.
+
+    Certifications are asked of `certifications`, else of the training service at
+    `training_target`; with neither, every claim is refused as unchecked.
+    """
+    if certifications is None and training_target:
+        certifications = TrainingChecker.connect(training_target)
+    server, port, _ = _create(store=store, clock=clock, address=address,
+                              certifications=certifications, rules=rules)
     return server, port
 
 
-def _create(*, store: StaffingStore, clock: Clock, address: str):  # noqa: ANN202
-    servicer = StaffingServicer(store=store, clock=clock)
+def _create(*, store: StaffingStore, clock: Clock, address: str,  # noqa: ANN202
+            certifications: usecases.CertificationChecker | None = None,
+            rules: ClaimRules | None = None):
+    servicer = StaffingServicer(store=store, clock=clock, certifications=certifications,
+                                rules=rules)
     add = functools.partial(staffing_pb2_grpc.add_StaffingServiceServicer_to_server, servicer)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address)
 
@@ -218,7 +346,12 @@ def serve(settings: StaffingSettings, *, grace_seconds: float = 5.0) -> None:
     """Migrate, bind, serve until SIGTERM/SIGINT, then report NOT_SERVING and stop with grace."""
     migrate(settings.database_url)
     store = StaffingStore.open(settings.database_url)
-    server, port, health = _create(store=store, clock=system_clock, address=settings.address)
+    checker = TrainingChecker.connect(settings.training_target,
+                                      deadline_seconds=settings.training_deadline_seconds)
+    rules = ClaimRules(min_rest_hours=settings.min_rest_hours,
+                       weekly_hours_threshold=settings.weekly_hours_threshold)
+    server, port, health = _create(store=store, clock=system_clock, address=settings.address,
+                                   certifications=checker, rules=rules)
     stopping = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:
@@ -236,5 +369,6 @@ def serve(settings: StaffingSettings, *, grace_seconds: float = 5.0) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        checker.close()
         store.close()
 

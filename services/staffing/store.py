@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Engine, case, create_engine, delete, event, func, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.staffing.errors import NoRatioRule, UnknownStaff, UnknownUnit
+from services.staffing.errors import NoRatioRule, UnknownOpenShift, UnknownStaff, UnknownUnit
 from services.staffing.model import (
     Assignment,
+    AuditEntry,
+    AwardMode,
     Census,
     Duty,
     EmploymentType,
     GridStep,
+    LadderStep,
+    OpenShift,
+    OpenShiftState,
+    OvertimePolicy,
     PatientGroup,
     RatioLimit,
     RatioRule,
@@ -27,14 +35,19 @@ from services.staffing.model import (
     StaffMember,
     Unit,
     UnitCategory,
+    UnitPolicy,
     parse_enum,
 )
 from services.staffing.tables import (
     AssignmentRow,
+    AuditRow,
+    AwardRow,
     CensusRow,
     DutyRow,
     GridStepRow,
+    OpenShiftRow,
     OrientationRow,
+    QueuedClaimRow,
     RatioRuleRow,
     StaffRow,
     UnitRow,
@@ -99,6 +112,26 @@ def _staff(row: StaffRow) -> StaffMember:
             (UnitCategory(o.category) for o in row.orientations), key=list(UnitCategory).index
         )),
     )
+
+
+def _open_shift(row: OpenShiftRow) -> OpenShift:
+    return OpenShift(
+        open_shift_id=row.open_shift_id, unit_id=row.unit_id, date=row.shift_date,
+        shift=Shift(row.shift), role=Role(row.role), slots=row.slots,
+        slots_filled=row.slots_filled, reason=row.reason, state=OpenShiftState(row.state),
+        ladder_step=LadderStep(row.ladder_step), slack_channel_id=row.slack_channel_id,
+        slack_message_ts=row.slack_message_ts,
+        awarded=tuple((a.staff_id, a.staff.display_name) for a in row.awards),
+        created_at=row.created_at, created_by=row.created_by,
+    )
+
+
+class AwardResult(StrEnum):
+    """What the database said to an award: done, no slot left, or the person already works then."""
+
+    AWARDED = "AWARDED"
+    ALREADY_FILLED = "ALREADY_FILLED"
+    ALREADY_ASSIGNED = "ALREADY_ASSIGNED"
 
 
 class StaffingStore:
@@ -273,6 +306,144 @@ class StaffingStore:
                            display_name=r.staff.display_name)
                 for r in rows
             ]
+
+
+    # Unit policy for open shifts
+    def unit_policy(self, unit_id: str) -> UnitPolicy:
+        with self._session() as session:
+            row = session.get(UnitRow, normalise_unit_id(unit_id))
+            if row is None:
+                raise UnknownUnit(unit_id)
+            return UnitPolicy(AwardMode(row.award_mode), OvertimePolicy(row.overtime_policy))
+
+    def set_unit_policy(self, unit_id: str, policy: UnitPolicy) -> None:
+        with self._session() as session, session.begin():
+            row = session.get(UnitRow, normalise_unit_id(unit_id))
+            if row is None:
+                raise UnknownUnit(unit_id)
+            row.award_mode, row.overtime_policy = policy.award_mode.value, policy.overtime.value
+
+    # Open shifts and awards
+    def add_open_shift(self, shift: OpenShift) -> OpenShift:
+        """Record a new open shift."""
+        with self._session() as session, session.begin():
+            session.add(OpenShiftRow(
+                open_shift_id=shift.open_shift_id, unit_id=normalise_unit_id(shift.unit_id),
+                shift_date=shift.date, shift=shift.shift.value, role=shift.role.value,
+                slots=shift.slots, slots_filled=0, reason=shift.reason,
+                state=shift.state.value, ladder_step=shift.ladder_step.value,
+                slack_channel_id=shift.slack_channel_id, slack_message_ts=shift.slack_message_ts,
+                created_at=shift.created_at, created_by=shift.created_by,
+            ))
+        return self.get_open_shift(shift.open_shift_id)
+
+    def get_open_shift(self, open_shift_id: str) -> OpenShift:
+        with self._session() as session:
+            row = session.get(OpenShiftRow, open_shift_id)
+            if row is None:
+                raise UnknownOpenShift(open_shift_id)
+            return _open_shift(row)
+
+    def list_open_shifts(self, unit_id: str = "") -> list[OpenShift]:
+        """Shifts still open, oldest first; every unit when `unit_id` is empty."""
+        query = select(OpenShiftRow).where(OpenShiftRow.state == OpenShiftState.OPEN.value)
+        if unit_id:
+            query = query.where(OpenShiftRow.unit_id == normalise_unit_id(unit_id))
+        with self._session() as session:
+            rows = session.scalars(query.order_by(OpenShiftRow.created_at)).all()
+            return [_open_shift(r) for r in rows]
+
+    def set_open_shift_message(self, open_shift_id: str, channel_id: str, ts: str) -> OpenShift:
+        with self._session() as session, session.begin():
+            row = session.get(OpenShiftRow, open_shift_id)
+            if row is None:
+                raise UnknownOpenShift(open_shift_id)
+            row.slack_channel_id, row.slack_message_ts = channel_id, ts
+        return self.get_open_shift(open_shift_id)
+
+    def award(self, open_shift_id: str, staff_id: str, at: datetime) -> AwardResult:
+        """Give the claimant the next slot, or say why not; the database decides races.
+
+        The conditional UPDATE is the first statement of the transaction, so PostgreSQL
+        re-checks `slots_filled < slots` after a concurrent winner commits and SQLite holds its
+        write lock from the start; awards(open_shift_id, slot_number) and the assignments key
+        (staff, date, shift) are unique besides.
+        """
+        shift = self.get_open_shift(open_shift_id)
+        filled = OpenShiftRow.slots_filled
+        try:
+            with self._session() as session, session.begin():
+                taken = session.execute(
+                    update(OpenShiftRow)
+                    .where(OpenShiftRow.open_shift_id == open_shift_id,
+                           OpenShiftRow.state == OpenShiftState.OPEN.value,
+                           filled < OpenShiftRow.slots)
+                    .values(slots_filled=filled + 1, state=case(
+                        (filled + 1 >= OpenShiftRow.slots, OpenShiftState.FILLED.value),
+                        else_=OpenShiftRow.state))
+                    .execution_options(synchronize_session=False)
+                )
+                if taken.rowcount != 1:
+                    return AwardResult.ALREADY_FILLED
+                slot = session.scalar(select(filled).where(
+                    OpenShiftRow.open_shift_id == open_shift_id))
+                session.add(AwardRow(open_shift_id=open_shift_id, slot_number=slot,
+                                     staff_id=staff_id, awarded_at=at))
+                session.add(AssignmentRow(staff_id=staff_id, shift_date=shift.date,
+                                          shift=shift.shift.value, unit_id=shift.unit_id,
+                                          duty=Duty.STAFF.value, carries_patients=True))
+                session.execute(delete(QueuedClaimRow).where(
+                    QueuedClaimRow.open_shift_id == open_shift_id,
+                    QueuedClaimRow.staff_id == staff_id))
+        except IntegrityError:
+            return AwardResult.ALREADY_ASSIGNED
+        return AwardResult.AWARDED
+
+    def queue_claim(self, open_shift_id: str, staff_id: str, at: datetime,
+                    overtime_hours: float) -> None:
+        """Hold an eligible claim for the charge nurse or manager to confirm (once per person)."""
+        with self._session() as session, session.begin():
+            if session.get(QueuedClaimRow, (open_shift_id, staff_id)) is None:
+                session.add(QueuedClaimRow(open_shift_id=open_shift_id, staff_id=staff_id,
+                                           claimed_at=at, overtime_hours=overtime_hours))
+
+    def queued_claims(self, open_shift_id: str) -> list[str]:
+        with self._session() as session:
+            return list(session.scalars(select(QueuedClaimRow.staff_id).where(
+                QueuedClaimRow.open_shift_id == open_shift_id
+            ).order_by(QueuedClaimRow.claimed_at)).all())
+
+    def assignments_for_staff(self, staff_id: str, first: date, last: date) -> list[Assignment]:
+        """A person's assignments on shifts starting from `first` through `last`."""
+        with self._session() as session:
+            rows = session.scalars(select(AssignmentRow).where(
+                AssignmentRow.staff_id == staff_id,
+                AssignmentRow.shift_date >= first, AssignmentRow.shift_date <= last,
+            ).order_by(AssignmentRow.shift_date)).all()
+            return [
+                Assignment(staff_id=r.staff_id, unit_id=r.unit_id, date=r.shift_date,
+                           shift=Shift(r.shift), duty=Duty(r.duty),
+                           carries_patients=r.carries_patients, role=Role(r.staff.role),
+                           display_name=r.staff.display_name)
+                for r in rows
+            ]
+
+    # The audit log: appended to, never updated
+    def append_audit(self, entry: AuditEntry) -> None:
+        with self._session() as session, session.begin():
+            session.add(AuditRow(
+                at=entry.at, actor_team_id=entry.actor_team_id, actor_user_id=entry.actor_user_id,
+                actor_staff_id=entry.actor_staff_id, action=entry.action,
+                subject=entry.subject[:128], outcome=entry.outcome, detail=entry.detail,
+            ))
+
+    def audit_entries(self) -> list[AuditEntry]:
+        with self._session() as session:
+            rows = session.scalars(select(AuditRow).order_by(AuditRow.entry_id)).all()
+            return [AuditEntry(at=r.at, action=r.action, subject=r.subject, outcome=r.outcome,
+                               actor_team_id=r.actor_team_id, actor_user_id=r.actor_user_id,
+                               actor_staff_id=r.actor_staff_id, detail=r.detail)
+                    for r in rows]
 
 
 def add_units(store: StaffingStore, units: Iterable[Unit]) -> None:

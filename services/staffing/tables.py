@@ -48,6 +48,8 @@ class UnitRow(Base):
     time_zone: Mapped[str] = mapped_column(String(64))
     jurisdiction: Mapped[str] = mapped_column(String(16), default="US-CA")
     patients_per_nurse_override: Mapped[int | None]
+    award_mode: Mapped[str] = mapped_column(String(8), default="AUTO")
+    overtime_policy: Mapped[str] = mapped_column(String(8), default="ALLOW")
     grid: Mapped[list[GridStepRow]] = relationship(
         cascade="all, delete-orphan", order_by="GridStepRow.census_from", lazy="selectin"
     )
@@ -117,3 +119,55 @@ class AssignmentRow(Base):
     duty: Mapped[str] = mapped_column(String(16))
     carries_patients: Mapped[bool]
     staff: Mapped[StaffRow] = relationship(lazy="joined")
+
+
+class OpenShiftRow(Base):
+    __tablename__ = "open_shifts"
+    open_shift_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.unit_id"))
+    shift_date: Mapped[date] = mapped_column(Date)
+    shift: Mapped[str] = mapped_column(String(8))
+    role: Mapped[str] = mapped_column(String(16))
+    slots: Mapped[int]
+    slots_filled: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(12), default="OPEN")
+    ladder_step: Mapped[str] = mapped_column(String(20), default="UNIT_STAFF")
+    slack_channel_id: Mapped[str] = mapped_column(String(32), default="")
+    slack_message_ts: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    awards: Mapped[list[AwardRow]] = relationship(order_by="AwardRow.slot_number",
+                                                  lazy="selectin")
+
+
+class AwardRow(Base):
+    __tablename__ = "awards"
+    open_shift_id: Mapped[str] = mapped_column(
+        ForeignKey("open_shifts.open_shift_id"), primary_key=True)
+    slot_number: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.staff_id"))
+    awarded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    staff: Mapped[StaffRow] = relationship(lazy="joined")
+
+
+class QueuedClaimRow(Base):
+    __tablename__ = "queued_claims"
+    open_shift_id: Mapped[str] = mapped_column(
+        ForeignKey("open_shifts.open_shift_id"), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.staff_id"), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    overtime_hours: Mapped[float] = mapped_column(default=0.0)
+
+
+class AuditRow(Base):
+    __tablename__ = "staffing_audit"
+    entry_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_team_id: Mapped[str] = mapped_column(String(32), default="")
+    actor_user_id: Mapped[str] = mapped_column(String(32), default="")
+    actor_staff_id: Mapped[str] = mapped_column(String(32), default="")
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(default="")

@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from clinops.clock import Clock
-from services.staffing.domain import shift_staffing
-from services.staffing.errors import InvalidInput, NoHomeUnit, UnknownStaff
+from services.staffing import eligibility
+from services.staffing.domain import shift_staffing, validate_census
+from services.staffing.eligibility import (
+    CertificationAnswer,
+    ClaimRules,
+    WorkedShift,
+    may_manage,
+)
+from services.staffing.errors import InvalidInput, NoHomeUnit, PermissionDenied, UnknownStaff
 from services.staffing.model import (
     Assignment,
+    AuditEntry,
+    AwardMode,
     Census,
+    ClaimOutcome,
+    Finding,
     GapLine,
+    OpenShift,
+    OpenShiftState,
     RatioRule,
     RelativeDay,
+    Role,
     Shift,
     StaffMember,
     Unit,
     UnitCategory,
+    UnitPolicy,
 )
 from services.staffing.shifts import ShiftWindow, facility_zone, resolve_day, shift_at, shift_window
+from services.staffing.store import AwardResult
 
 MAX_UNIT_ID = 16
 
@@ -35,6 +53,25 @@ class Store(Protocol):
     def find_staff_by_slack(self, slack_team_id: str, slack_user_id: str) -> StaffMember | None: ...
     def get_census(self, unit_id: str, day: date, shift: Shift) -> Census | None: ...
     def assignments_for_shift(self, unit_id: str, day: date, shift: Shift) -> list[Assignment]: ...
+    def record_census(self, unit_id: str, day: date, shift: Shift, census: Census) -> Census: ...
+    def unit_policy(self, unit_id: str) -> UnitPolicy: ...
+    def add_open_shift(self, shift: OpenShift) -> OpenShift: ...
+    def get_open_shift(self, open_shift_id: str) -> OpenShift: ...
+    def list_open_shifts(self, unit_id: str = "") -> list[OpenShift]: ...
+    def set_open_shift_message(self, open_shift_id: str, channel_id: str, ts: str) -> OpenShift: ...
+    def award(self, open_shift_id: str, staff_id: str, at: datetime) -> AwardResult: ...
+    def queue_claim(self, open_shift_id: str, staff_id: str, at: datetime,
+                    overtime_hours: float) -> None: ...
+    def queued_claims(self, open_shift_id: str) -> list[str]: ...
+    def assignments_for_staff(self, staff_id: str, first: date, last: date) -> list[Assignment]: ...
+    def append_audit(self, entry: AuditEntry) -> None: ...
+
+
+class CertificationChecker(Protocol):
+    """Asks the training service; None when it could not answer (never assume eligible)."""
+
+    def check(self, *, staff_id: str, unit_id: str, role: Role,
+              window: ShiftWindow) -> CertificationAnswer | None: ...
 
 
 @dataclass(frozen=True)
@@ -138,3 +175,255 @@ def get_shift_gaps(
         gaps = staffing.lines
     on_duty = tuple(OnDuty(a, a.staff_id in staffing.counted_staff_ids) for a in assignments)
     return ShiftGaps(unit, window, census, gaps, on_duty, staffing.ratio_rule, now)
+
+
+# ---- census, open shifts and claims -------------------------------------------------------------
+
+MAX_SLOTS = 20
+MAX_REASON = 200
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as Slack identified them, and who that is in the directory (if anyone)."""
+
+    slack_team_id: str
+    slack_user_id: str
+    member: StaffMember | None
+
+    @property
+    def staff_id(self) -> str:
+        return self.member.staff_id if self.member else ""
+
+
+def identify(store: Store, slack_team_id: str, slack_user_id: str) -> Actor:
+    member = (store.find_staff_by_slack(slack_team_id, slack_user_id)
+              if slack_team_id and slack_user_id else None)
+    return Actor(slack_team_id, slack_user_id, member)
+
+
+def audit(store: Store, clock: Clock, actor: Actor, *, action: str, subject: str, outcome: str,
+          detail: str = "") -> None:
+    """Append one decision to the staffing audit log (UTC, who, what, outcome)."""
+    store.append_audit(AuditEntry(
+        at=clock(), action=action, subject=subject, outcome=outcome,
+        actor_team_id=actor.slack_team_id, actor_user_id=actor.slack_user_id,
+        actor_staff_id=actor.staff_id, detail=detail[:1000],
+    ))
+
+
+def _window_for(unit: Unit, day: date | RelativeDay | None, shift: Shift | None,
+                now: datetime) -> ShiftWindow:
+    zone = facility_zone(unit.time_zone)
+    if day is None and shift is None:
+        return shift_at(now, zone)
+    on = resolve_day(day or RelativeDay.TODAY, now, zone) if (
+        day is None or isinstance(day, RelativeDay)) else day
+    return shift_window(on, shift or Shift.DAY, zone)
+
+
+def _require_manager(store: Store, clock: Clock, actor: Actor, unit: Unit, *, action: str,
+                     subject: str, what: str) -> None:
+    if not may_manage(actor.member, unit):
+        audit(store, clock, actor, action=action, subject=subject, outcome="DENIED")
+        raise PermissionDenied(
+            f"Only the charge nurse or manager of {unit.unit_id} can {what}.")
+
+
+def record_census(
+    *,
+    unit_id: str,
+    day: date | RelativeDay | None,
+    shift: Shift | None,
+    census: Census,
+    slack_team_id: str,
+    slack_user_id: str,
+    store: Store,
+    clock: Clock,
+) -> ShiftGaps:
+    """A charge nurse or manager of the unit (or a supervisor) records census; the new gaps."""
+    cleaned = check_unit_id(unit_id)
+    if not cleaned:
+        raise InvalidInput({"unit_id": "required"})
+    unit = store.get_unit(cleaned)
+    actor = identify(store, slack_team_id, slack_user_id)
+    window = _window_for(unit, day, shift, clock())
+    subject = f"census {unit.unit_id} {window.date.isoformat()} {window.shift.value}"
+    _require_manager(store, clock, actor, unit, action="census", subject=subject,
+                     what="change its census")
+    validate_census(census)
+    recorded = Census(census.patients, census.critical_care_patients, census.trauma_patients,
+                      census.occupied_rooms, recorded_at=clock(), recorded_by=actor.staff_id)
+    store.record_census(unit.unit_id, window.date, window.shift, recorded)
+    audit(store, clock, actor, action="census", subject=subject, outcome="RECORDED",
+          detail=f"patients={census.patients} critical_care={census.critical_care_patients} "
+                 f"trauma={census.trauma_patients} rooms={census.occupied_rooms}")
+    return get_shift_gaps(unit_id=unit.unit_id, day=window.date, shift=window.shift,
+                          slack_team_id=slack_team_id, slack_user_id=slack_user_id,
+                          store=store, clock=clock)
+
+
+def report_gap(
+    *,
+    unit_id: str,
+    role: Role | None,
+    slots: int,
+    day: date | RelativeDay | None,
+    shift: Shift | None,
+    reason: str,
+    slack_team_id: str,
+    slack_user_id: str,
+    store: Store,
+    clock: Clock,
+    new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+) -> OpenShift:
+    """Record a call-out or extra need as an open shift, to be posted in the unit's channel."""
+    cleaned = check_unit_id(unit_id)
+    problems = {}
+    if not cleaned:
+        problems["unit_id"] = "required"
+    if role is None:
+        problems["role"] = "required"
+    slots = slots or 1
+    if not 1 <= slots <= MAX_SLOTS:
+        problems["slots"] = f"must be 1-{MAX_SLOTS}"
+    if len(reason) > MAX_REASON:
+        problems["reason"] = f"at most {MAX_REASON} characters"
+    if problems:
+        raise InvalidInput(problems)
+    assert role is not None
+    unit = store.get_unit(cleaned)
+    actor = identify(store, slack_team_id, slack_user_id)
+    now = clock()
+    window = _window_for(unit, day, shift, now)
+    subject = f"open shift {unit.unit_id} {window.date.isoformat()} {window.shift.value}"
+    _require_manager(store, clock, actor, unit, action="report", subject=subject,
+                     what="report its gaps")
+    opened = store.add_open_shift(OpenShift(
+        open_shift_id=new_id(), unit_id=unit.unit_id, date=window.date, shift=window.shift,
+        role=role, slots=slots, reason=reason.strip(), slack_channel_id=unit.slack_channel_id,
+        created_at=now, created_by=actor.staff_id,
+    ))
+    audit(store, clock, actor, action="report", subject=f"open shift {opened.open_shift_id}",
+          outcome="OPENED", detail=f"{unit.unit_id} {window.date} {window.shift.value} "
+                                   f"{role.value} x{slots}: {opened.reason}")
+    return opened
+
+
+def set_open_shift_message(
+    *, open_shift_id: str, slack_channel_id: str, slack_message_ts: str,
+    slack_team_id: str, slack_user_id: str, store: Store, clock: Clock,
+) -> OpenShift:
+    """Remember where the open shift was posted (only its unit's charge nurse or manager)."""
+    if not (slack_channel_id and slack_message_ts):
+        raise InvalidInput({"slack_message_ts": "channel and ts required"})
+    shift = store.get_open_shift(open_shift_id)
+    unit = store.get_unit(shift.unit_id)
+    actor = identify(store, slack_team_id, slack_user_id)
+    _require_manager(store, clock, actor, unit, action="post", subject=f"open shift "
+                     f"{open_shift_id}", what="post its open shifts")
+    return store.set_open_shift_message(open_shift_id, slack_channel_id, slack_message_ts)
+
+
+def open_shift_window(store: Store, shift: OpenShift) -> tuple[Unit, ShiftWindow]:
+    unit = store.get_unit(shift.unit_id)
+    return unit, shift_window(shift.date, shift.shift, facility_zone(unit.time_zone))
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    outcome: ClaimOutcome
+    findings: tuple[Finding, ...]
+    overtime_hours: float
+    open_shift: OpenShift
+    claimant: StaffMember | None
+
+
+def eligibility_findings(
+    *, shift: OpenShift, unit: Unit, window: ShiftWindow, claimant: StaffMember,
+    policy: UnitPolicy, store: Store, certifications: CertificationChecker, rules: ClaimRules,
+) -> tuple[list[Finding], float]:
+    """Every rule, passed or not, for one claimant; plus the overtime hours the shift would add."""
+    zone = facility_zone(unit.time_zone)
+    # Enough around the shift for rest either side and the whole workweek.
+    first, last = eligibility.week_of(window.date)
+    assignments = store.assignments_for_staff(
+        claimant.staff_id, min(first, window.date - timedelta(days=2)),
+        max(last, window.date + timedelta(days=2)))
+    worked = []
+    for a in assignments:
+        worked_zone = facility_zone(store.get_unit(a.unit_id).time_zone)
+        worked.append(WorkedShift(a.unit_id, shift_window(a.date, a.shift, worked_zone)))
+    findings = [
+        eligibility.role_finding(shift.role, claimant),
+        eligibility.competency_finding(unit, claimant),
+        eligibility.overlap_finding(window, worked, zone),
+        *eligibility.rest_findings(window, worked, zone, rules),
+    ]
+    overtime, extra = eligibility.overtime_finding(window, worked, rules, policy.overtime,
+                                                   unit.unit_id)
+    findings.append(overtime)
+    answer = certifications.check(staff_id=claimant.staff_id, unit_id=unit.unit_id,
+                                  role=shift.role, window=window)
+    findings += eligibility.certification_findings(answer)
+    return findings, extra
+
+
+def claim_open_shift(
+    *,
+    open_shift_id: str,
+    slack_team_id: str,
+    slack_user_id: str,
+    store: Store,
+    clock: Clock,
+    certifications: CertificationChecker,
+    rules: ClaimRules,
+) -> ClaimResult:
+    """Award, queue or refuse a claim, naming every failing rule; the database settles races."""
+    if not open_shift_id:
+        raise InvalidInput({"open_shift_id": "required"})
+    shift = store.get_open_shift(open_shift_id)
+    actor = identify(store, slack_team_id, slack_user_id)
+    subject = f"open shift {open_shift_id}"
+    if actor.member is None:
+        audit(store, clock, actor, action="claim", subject=subject, outcome="DENIED")
+        raise PermissionDenied("You are not in the staff directory, so you cannot claim shifts.")
+    claimant = actor.member
+    if shift.state is not OpenShiftState.OPEN or shift.slots_filled >= shift.slots:
+        audit(store, clock, actor, action="claim", subject=subject, outcome="ALREADY_FILLED")
+        return ClaimResult(ClaimOutcome.ALREADY_FILLED, (), 0.0, shift, claimant)
+    unit, window = open_shift_window(store, shift)
+    policy = store.unit_policy(unit.unit_id)
+    findings, extra = eligibility_findings(
+        shift=shift, unit=unit, window=window, claimant=claimant, policy=policy, store=store,
+        certifications=certifications, rules=rules)
+    failed = eligibility.failing(findings)
+    if failed:
+        audit(store, clock, actor, action="claim", subject=subject, outcome="REFUSED",
+              detail="; ".join(f.explanation for f in failed))
+        return ClaimResult(ClaimOutcome.REFUSED, tuple(findings), extra, shift, claimant)
+    if policy.award_mode is AwardMode.QUEUE:
+        store.queue_claim(open_shift_id, claimant.staff_id, clock(), extra)
+        audit(store, clock, actor, action="claim", subject=subject, outcome="QUEUED")
+        return ClaimResult(ClaimOutcome.QUEUED, tuple(findings), extra,
+                           store.get_open_shift(open_shift_id), claimant)
+    return _award(store, clock, actor, claimant, shift, tuple(findings), extra)
+
+
+def _award(store: Store, clock: Clock, actor: Actor, claimant: StaffMember, shift: OpenShift,
+           findings: tuple[Finding, ...], extra: float) -> ClaimResult:
+    subject = f"open shift {shift.open_shift_id}"
+    result = store.award(shift.open_shift_id, claimant.staff_id, clock())
+    after = store.get_open_shift(shift.open_shift_id)
+    if result is AwardResult.ALREADY_FILLED:
+        audit(store, clock, actor, action="award", subject=subject, outcome="ALREADY_FILLED",
+              detail=claimant.staff_id)
+        return ClaimResult(ClaimOutcome.ALREADY_FILLED, findings, extra, after, claimant)
+    if result is AwardResult.ALREADY_ASSIGNED:
+        refusal = Finding("no overlap", False, "you are already assigned to a shift then")
+        audit(store, clock, actor, action="award", subject=subject, outcome="REFUSED",
+              detail=f"{claimant.staff_id}: {refusal.explanation}")
+        return ClaimResult(ClaimOutcome.REFUSED, (*findings, refusal), extra, after, claimant)
+    audit(store, clock, actor, action="award", subject=subject, outcome="AWARDED",
+          detail=f"{claimant.staff_id} overtime={extra:g}h")
+    return ClaimResult(ClaimOutcome.AWARDED, findings, extra, after, claimant)

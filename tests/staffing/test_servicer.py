@@ -131,7 +131,7 @@ def test_the_staff_directory_answers_by_slack_identity(staffing) -> None:  # noq
 
 
 def test_rpcs_of_later_issues_answer_unimplemented(staffing) -> None:  # noqa: ANN001
-    error = refused(lambda: staffing.ListOpenShifts(staffing_pb2.ListOpenShiftsRequest(),
+    error = refused(lambda: staffing.ListCandidates(staffing_pb2.ListCandidatesRequest(),
                                                     timeout=TIMEOUT))
     assert error.code() is grpc.StatusCode.UNIMPLEMENTED
 
