@@ -171,6 +171,7 @@ class Proposal:
     purchase_order_id: str = ""
     month_to_date_spend_cents: int = 0
     monthly_budget_cents: int = 0
+    unit_slack_channel_id: str = ""
 
     @property
     def total_cents(self) -> int:

@@ -155,6 +155,7 @@ def proposal_message(proposal: Proposal) -> supplies_pb2.Proposal:
         created_at=_timestamp(proposal.created_at), rejection_reason=proposal.rejection_reason,
         slack_channel_id=proposal.slack_channel_id, slack_message_ts=proposal.slack_message_ts,
         purchase_order_id=proposal.purchase_order_id,
+        unit_slack_channel_id=proposal.unit_slack_channel_id,
     )
     if proposal.decided_by is not None:
         message.decided_by.CopyFrom(_actor(proposal.decided_by))
@@ -253,6 +254,13 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
                                                clock=self.clock, window_days=self.window_days)
             return supplies_pb2.ScanReordersResponse(
                 proposals=[proposal_message(p) for p in proposals])
+
+    def SetProposalMessage(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            proposal = usecases.set_proposal_message(
+                proposal_id=request.proposal_id, slack_channel_id=request.slack_channel_id,
+                slack_message_ts=request.slack_message_ts, store=self.store, clock=self.clock)
+            return supplies_pb2.SetProposalMessageResponse(proposal=proposal_message(proposal))
 
 
 def create_server(

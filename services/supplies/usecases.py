@@ -176,12 +176,13 @@ def _reconcile(store: Store, levels: Sequence[StockLevel], *, actor: Actor,
 
 
 def with_budget(proposal: Proposal, *, store: Store, now: datetime) -> Proposal:
-    """The proposal with its unit's month-to-date spend and monthly budget."""
+    """The proposal with its unit's month-to-date spend, monthly budget and channel."""
     unit = store.get_unit(proposal.unit_id)
     since = domain.month_start(now, _zone(unit))
     return dataclasses.replace(
         proposal, month_to_date_spend_cents=store.spend_since(unit.unit_id, since),
-        monthly_budget_cents=unit.monthly_budget_cents)
+        monthly_budget_cents=unit.monthly_budget_cents,
+        unit_slack_channel_id=unit.slack_channel_id)
 
 
 # ---- one function per RPC -------------------------------------------------------------------
@@ -333,6 +334,19 @@ def scan_reorders(*, unit_id: str = "", store: Store, clock: Clock,
     levels = stock_levels(store=store, now=now, window_days=window_days, unit_id=unit)
     touched = _reconcile(store, levels, actor=SYSTEM, now=now)
     return [with_budget(store.get_proposal(p), store=store, now=now) for p in touched]
+
+
+def set_proposal_message(*, proposal_id: str, slack_channel_id: str, slack_message_ts: str,
+                         store: Store, clock: Clock) -> Proposal:
+    """Record where the bot posted a proposal: decisions reply in its thread and update it."""
+    number = parse_proposal_id(proposal_id)
+    violations = {name: "required" for name, value in (
+        ("slack_channel_id", slack_channel_id), ("slack_message_ts", slack_message_ts))
+        if not value.strip()}
+    if violations:
+        raise InvalidInput(violations)
+    store.set_proposal_message(number, slack_channel_id.strip(), slack_message_ts.strip())
+    return with_budget(store.get_proposal(number), store=store, now=clock())
 
 
 def _already(proposal: Proposal) -> AlreadyDecided:

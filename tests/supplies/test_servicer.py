@@ -272,3 +272,27 @@ def test_scan_proposes_once_and_re_arms_when_stock_recovers(supplies) -> None:  
                                                             state=pb.PROPOSAL_STATE_OPEN),
                                     timeout=TIMEOUT).proposals
     assert len(listed) == 1
+
+
+def test_a_proposal_carries_its_units_channel_for_the_bot_to_post_in(supplies) -> None:  # noqa: ANN001
+    assert count(supplies, "CHG-CLOTH", 20).proposal.unit_slack_channel_id == "C_ICU"
+
+
+def test_set_proposal_message_records_where_the_proposal_was_posted(supplies) -> None:  # noqa: ANN001
+    proposal_id = count(supplies, "CHG-CLOTH", 20).proposal.proposal_id
+    answer = supplies.SetProposalMessage(
+        pb.SetProposalMessageRequest(proposal_id=proposal_id, slack_channel_id="C_ICU",
+                                     slack_message_ts="1764180000.000100"), timeout=TIMEOUT)
+    assert (answer.proposal.slack_channel_id, answer.proposal.slack_message_ts) == (
+        "C_ICU", "1764180000.000100")
+    again = supplies.GetProposal(pb.GetProposalRequest(proposal_id=proposal_id), timeout=TIMEOUT)
+    assert again.proposal.slack_message_ts == "1764180000.000100"
+
+
+def test_set_proposal_message_without_a_timestamp_is_invalid(supplies) -> None:  # noqa: ANN001
+    proposal_id = count(supplies, "CHG-CLOTH", 20).proposal.proposal_id
+    error = refused(lambda: supplies.SetProposalMessage(
+        pb.SetProposalMessageRequest(proposal_id=proposal_id, slack_channel_id="C_ICU"),
+        timeout=TIMEOUT))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert rpc.field_violations(error) == {"slack_message_ts": "required"}
