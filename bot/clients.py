@@ -120,6 +120,27 @@ class StaffingClient(ServiceClient):
         response = await self.call(self.stub.ListUnits, staffing_pb2.ListUnitsRequest())
         return list(response.units)
 
+    async def record_census(
+        self, request: staffing_pb2.RecordCensusRequest
+    ) -> staffing_pb2.RecordCensusResponse:
+        return await self.call(self.stub.RecordCensus, request)
+
+    async def report_gap(
+        self, request: staffing_pb2.ReportGapRequest
+    ) -> staffing_pb2.ReportGapResponse:
+        return await self.call(self.stub.ReportGap, request)
+
+    async def set_open_shift_message(
+        self, open_shift_id: str, channel_id: str, ts: str
+    ) -> staffing_pb2.SetOpenShiftMessageResponse:
+        request = staffing_pb2.SetOpenShiftMessageRequest(
+            open_shift_id=open_shift_id, slack_channel_id=channel_id, slack_message_ts=ts)
+        return await self.call(self.stub.SetOpenShiftMessage, request)
+
+    async def claim_open_shift(self, open_shift_id: str) -> staffing_pb2.ClaimOpenShiftResponse:
+        request = staffing_pb2.ClaimOpenShiftRequest(open_shift_id=open_shift_id)
+        return await self.call(self.stub.ClaimOpenShift, request)
+
 
 class SuppliesClient(ServiceClient):
     service = "Supplies"

@@ -9,13 +9,18 @@ class BlockId(StrEnum):
     SHIFT_GAP_CENSUS = "shift_gap.census"
     SHIFT_GAP_ROLE = "shift_gap.role"
     SHIFT_GAP_AS_OF = "shift_gap.as_of"
+    OPEN_SHIFT_HEADER = "open_shift.header"
+    OPEN_SHIFT_DETAIL = "open_shift.detail"
+    OPEN_SHIFT_CLAIM = "open_shift.actions"
+    OPEN_SHIFT_STATUS = "open_shift.status"
+    CLAIM_ANSWER = "open_shift.claim_answer"
     USAGE = "usage"
     UNKNOWN_UNIT = "unknown_unit"
     ERROR = "error"
 
 
 class ActionId(StrEnum):
-    # Reserved for the open-shift issue: a staff nurse claims, the charge nurse confirms.
+    # A staff nurse claims an open shift (value: open shift id); the charge nurse confirms.
     CLAIM_OPEN_SHIFT = "open_shift.claim"
     CONFIRM_CLAIM = "open_shift.confirm"
 

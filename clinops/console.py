@@ -257,7 +257,7 @@ def block_actions_body(
 CONSOLE_HELP = """\
 Type what you would type in Slack, or a console command:
   /shift-gap ICU tomorrow night   any slash command, as Slack would send it
-  click N                         press button [N] from the last reply
+  click N                         press button [N] of the last reply that had buttons
   as <name or Slack id>           act as someone else
   whoami                          who you are acting as
   help                            this text
@@ -356,7 +356,7 @@ class Console:
     async def click(self, which: str) -> None:
         if not which.isdigit() or not 1 <= int(which) <= len(self._buttons):
             shown = len(self._buttons)
-            self.say(f"No button [{which}]: the last reply had {shown} button(s).")
+            self.say(f"No button [{which}]: the last reply with buttons had {shown}.")
             return
         pressed = self._buttons[int(which) - 1]
         self._sequence += 1
@@ -411,7 +411,9 @@ class Console:
                 self.say(f"--- {call.method} ---")
         if not printed:
             self.say("(no reply)")
-        if buttons or printed:
+        # A reply without buttons leaves the earlier ones pressable, as the message in a Slack
+        # channel stays there: one nurse after another can claim the same open shift.
+        if buttons:
             self._buttons = buttons
         self.say()
 

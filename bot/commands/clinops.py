@@ -8,6 +8,8 @@ COMMAND = "/clinops"
 HELP = (
     "*ClinOps commands*\n"
     "• `/shift-gap [unit] [today|tomorrow|YYYY-MM-DD] [day|night]` — staff vs ratio\n"
+    "• `/shift-gap report <unit> <role> [count] [day|night] [date] [reason…]` — open shift\n"
+    "• `/census <unit> <patients> [day|night] [date]` — charge nurse or manager\n"
     "• `/clinops help` — this list\n"
     "Every command answers `help`."
 )

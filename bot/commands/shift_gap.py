@@ -7,6 +7,7 @@ from typing import Literal
 
 import grpc
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.messages import (
     unknown_unit_blocks,
@@ -24,7 +25,9 @@ USAGE = (
     "*Usage:* `/shift-gap [unit] [today|tomorrow|YYYY-MM-DD] [day|night]`\n"
     "• `/shift-gap` — your home unit, the shift in progress\n"
     "• `/shift-gap ICU tomorrow night` — words in any order\n"
-    "• `/shift-gap 4W 2026-12-24 day`"
+    "• `/shift-gap 4W 2026-12-24 day`\n"
+    "• `/shift-gap report <unit> <role> [count] [day|night] [date] [reason…]` — post an open "
+    "shift"
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -100,11 +103,19 @@ def shift_gap_request(query: ShiftGapQuery) -> staffing_pb2.GetShiftGapsRequest:
 
 
 async def shift_gap(
-    ack: AsyncAck, command: dict, respond: AsyncRespond, context: dict
+    ack: AsyncAck, command: dict, respond: AsyncRespond, context: dict, client: AsyncWebClient
 ) -> None:
     """ack → GetShiftGaps → blocks → ephemeral reply at the command's response_url."""
     await ack()
-    parsed = parse_shift_gap(command.get("text", ""))
+    text = command.get("text", "") or ""
+    first, _, rest = text.strip().partition(" ")
+    if first.lower() == "report":
+        # Imported here: open_shift reuses this module's day and shift words.
+        from bot.commands.open_shift import report_gap
+
+        await report_gap(rest, respond, client, context)
+        return
+    parsed = parse_shift_gap(text)
     if isinstance(parsed, ShiftGapUsage):
         await respond(
             response_type="ephemeral",

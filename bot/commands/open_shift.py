@@ -1,0 +1,146 @@
+"""`/shift-gap report …` posts an open shift to the unit's channel; Claim asks staffing to award."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.messages import error_blocks, usage_blocks, usage_text
+from bot.blocks.open_shift import (
+    award_thread_text,
+    claim_answer_blocks,
+    claim_answer_text,
+    open_shift_blocks,
+    open_shift_text,
+)
+from bot.clients import ServiceCallError, StaffingClient
+from bot.commands.shift_gap import ShiftGapQuery, shift_gap_request
+from bot.commands.words import SHIFT_WORDS, parse_day, refusal_text
+from bot.ids import ActionId
+from clinops.staffing.v1 import staffing_pb2
+
+REPORT_USAGE = (
+    "*Usage:* `/shift-gap report <unit> <role> [count] [day|night] [today|tomorrow|YYYY-MM-DD] "
+    "[reason…]`\n"
+    "• `/shift-gap report ICU RN night call-out` — one RN for tonight's night shift\n"
+    "• `/shift-gap report 4W CNA 2 tomorrow day census rising`\n"
+    "Roles: RN, LVN, CNA, clerk, tech. Only the unit's charge nurse or manager can report."
+)
+ROLES = {"rn": staffing_pb2.STAFF_ROLE_RN, "lvn": staffing_pb2.STAFF_ROLE_LVN,
+         "cna": staffing_pb2.STAFF_ROLE_CNA, "clerk": staffing_pb2.STAFF_ROLE_UNIT_CLERK,
+         "tech": staffing_pb2.STAFF_ROLE_SURGICAL_TECH}
+_UNIT = re.compile(r"^[A-Za-z][A-Za-z0-9_&.-]{0,15}$")
+
+
+@dataclass(frozen=True)
+class GapReport:
+    unit_id: str
+    role: int
+    slots: int = 1
+    day: date | str | None = None
+    shift: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReportUsage:
+    problem: str | None = None
+
+
+def parse_report(text: str) -> GapReport | ReportUsage:
+    """`<unit> <role>`, then count, shift and day in any order, then the reason (all the rest)."""
+    words = (text or "").split()
+    if not words or words[0].lower() == "help":
+        return ReportUsage()
+    if len(words) < 2:
+        return ReportUsage("Name the unit and the role, e.g. `/shift-gap report ICU RN`.")
+    unit, role, rest = words[0], words[1], words[2:]
+    if not _UNIT.match(unit):
+        return ReportUsage(f"`{unit}` is not a unit id.")
+    if role.lower() not in ROLES:
+        return ReportUsage(f"`{role}` is not a role: use RN, LVN, CNA, clerk or tech.")
+    slots, day, shift = None, None, None
+    while rest:
+        word = rest[0]
+        try:
+            when = parse_day(word)
+        except ValueError as error:
+            return ReportUsage(f"`{word}` is not a real date ({error}).")
+        if word.isdigit() and slots is None:
+            slots = int(word)
+        elif word.lower() in SHIFT_WORDS and shift is None:
+            shift = word.lower()
+        elif when is not None and day is None:
+            day = when
+        else:
+            break
+        rest = rest[1:]
+    if slots is not None and not 1 <= slots <= 20:
+        return ReportUsage("Count must be 1-20.")
+    return GapReport(unit.upper(), ROLES[role.lower()], slots or 1, day, shift, " ".join(rest))
+
+
+def report_request(report: GapReport) -> staffing_pb2.ReportGapRequest:
+    when = shift_gap_request(ShiftGapQuery(day=report.day, shift=report.shift))  # type: ignore[arg-type]
+    request = staffing_pb2.ReportGapRequest(unit_id=report.unit_id, role=report.role,
+                                            slots=report.slots, shift=when.shift,
+                                            reason=report.reason)
+    if when.HasField("day"):
+        request.day.CopyFrom(when.day)
+    return request
+
+
+async def report_gap(text: str, respond: AsyncRespond, client: AsyncWebClient,
+                     context: dict) -> None:
+    """ReportGap → post the open shift in the unit's channel → remember where it was posted."""
+    parsed = parse_report(text)
+    if isinstance(parsed, ReportUsage):
+        await respond(response_type="ephemeral", blocks=usage_blocks(REPORT_USAGE, parsed.problem),
+                      text=usage_text(REPORT_USAGE, parsed.problem))
+        return
+    staffing: StaffingClient = context["staffing"]
+    try:
+        opened = (await staffing.report_gap(report_request(parsed))).open_shift
+    except ServiceCallError as error:
+        problem = refusal_text(error)
+        if problem is None:
+            raise
+        await respond(response_type="ephemeral", blocks=error_blocks(problem), text=problem)
+        return
+    posted = await client.chat_postMessage(channel=opened.slack_channel_id,
+                                           blocks=open_shift_blocks(opened),
+                                           text=open_shift_text(opened))
+    await staffing.set_open_shift_message(opened.open_shift_id, posted["channel"], posted["ts"])
+    done = f"Posted to <#{posted['channel']}>: {open_shift_text(opened)}"
+    await respond(response_type="ephemeral", text=done)
+
+
+async def claim(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond,
+                client: AsyncWebClient, context: dict) -> None:
+    """ack → ClaimOpenShift → the claimant's answer; an award updates the post and its thread."""
+    await ack()
+    staffing: StaffingClient = context["staffing"]
+    try:
+        answer = await staffing.claim_open_shift(action.get("value", ""))
+    except ServiceCallError as error:
+        problem = refusal_text(error)
+        if problem is None:
+            raise
+        await respond(response_type="ephemeral", replace_original=False,
+                      blocks=error_blocks(problem), text=problem)
+        return
+    shift = answer.open_shift
+    if answer.outcome == staffing_pb2.CLAIM_OUTCOME_AWARDED and shift.slack_message_ts:
+        await client.chat_update(channel=shift.slack_channel_id, ts=shift.slack_message_ts,
+                                 blocks=open_shift_blocks(shift), text=open_shift_text(shift))
+        await client.chat_postMessage(channel=shift.slack_channel_id,
+                                      thread_ts=shift.slack_message_ts,
+                                      text=award_thread_text(answer, context.user_id or ""))
+    await respond(response_type="ephemeral", replace_original=False,
+                  blocks=claim_answer_blocks(answer), text=claim_answer_text(answer))
+
+
+def register(app: AsyncApp) -> None:
+    app.action(ActionId.CLAIM_OPEN_SHIFT)(claim)
