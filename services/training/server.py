@@ -176,12 +176,14 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
     def ListRecords(self, request, context):  # noqa: ANN001, ANN201, N802
         caller = rpc.caller_from(context)
         with _domain_errors(context):
-            _, views = usecases.list_records(
-                staff_id=request.staff_id, slack_team_id=caller.slack_team_id,
-                slack_user_id=caller.slack_user_id, store=self.store, clock=self.clock,
-                time_zone=self.time_zone,
+            person, views = usecases.list_records(
+                staff_id=request.staff_id, person_slack_user_id=request.slack_user_id,
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                store=self.store, clock=self.clock, time_zone=self.time_zone,
             )
-            return training_pb2.ListRecordsResponse(records=[record_message(v) for v in views])
+            return training_pb2.ListRecordsResponse(
+                records=[record_message(v) for v in views], staff_id=person.staff_id,
+                display_name=person.display_name)
 
     def ImportRecords(self, request, context):  # noqa: ANN001, ANN201, N802
         caller = rpc.caller_from(context)

@@ -14,6 +14,7 @@ from services.training.errors import (
     NotIdentified,
     NotPermitted,
     UnknownCertificationType,
+    UnknownStaff,
 )
 from services.training.imports import Candidate, Rejection, read_csv, read_fhir
 from services.training.model import (
@@ -165,12 +166,24 @@ def list_requirements(*, unit_id: str, store: Store) -> list[Requirement]:
 
 def list_records(
     *, staff_id: str, slack_team_id: str, slack_user_id: str, store: Store, clock: Clock,
-    time_zone: str = DEFAULT_TIME_ZONE,
+    time_zone: str = DEFAULT_TIME_ZONE, person_slack_user_id: str = "",
 ) -> tuple[StaffMember, list[RecordView]]:
-    """A person's certifications with status and days left (default: the caller's own)."""
+    """A person's certifications with status and days left (default: the caller's own).
+
+    The person is named by staff id, or by Slack user id in the caller's team (`/certs @derek`).
+    """
     cleaned = _check_id(staff_id, "staff_id")
+    slack_person = _check_id(person_slack_user_id, "slack_user_id")
+    if cleaned and slack_person:
+        raise InvalidInput({"slack_user_id": "give staff_id or slack_user_id, not both"})
     caller = _caller(store, slack_team_id, slack_user_id)
-    person = store.get_staff(cleaned) if cleaned else caller
+    if slack_person:
+        found = store.find_staff_by_slack(slack_team_id, slack_person)
+        if found is None:
+            raise UnknownStaff(f"Slack user {slack_person} is not on the training roster")
+        person = found
+    else:
+        person = store.get_staff(cleaned) if cleaned else caller
     if not may_see_records_of(caller, person):
         raise NotPermitted(f"only {person.display_name}, their unit manager or an educator "
                            "may see their certifications")

@@ -139,6 +139,38 @@ def test_a_colleague_or_another_units_manager_is_refused_someone_elses_records(
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
+def test_records_say_whose_they_are(training) -> None:  # noqa: ANN001
+    answer = call(training, "ListRecords", NURSE_2)
+    assert (answer.staff_id, answer.display_name) == ("N2", "Nurse N2")
+
+
+@pytest.mark.parametrize("caller", [NURSE_2, MANAGER_ICU, EDUCATOR])
+def test_someone_can_be_named_by_their_slack_user_id_in_the_callers_team(
+    training, caller: rpc.Caller,  # noqa: ANN001
+) -> None:
+    answer = call(training, "ListRecords", caller, slack_user_id="UN2")
+    assert (answer.staff_id, answer.display_name) == ("N2", "Nurse N2")
+    assert len(answer.records) == 3
+
+
+def test_a_colleague_naming_someone_by_slack_user_id_is_refused_with_their_name(
+    training,  # noqa: ANN001
+) -> None:
+    error = refused(training, "ListRecords", NURSE_1, slack_user_id="UN2")
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "only Nurse N2, their unit manager or an educator" in error.details()
+
+
+def test_an_unknown_slack_user_or_both_ways_of_naming_someone_are_refused(training) -> None:  # noqa: ANN001
+    error = refused(training, "ListRecords", MANAGER_ICU, slack_user_id="UNOBODY")
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    other_team = rpc.Caller("TOTHER", "UM1")
+    assert refused(training, "ListRecords", other_team, slack_user_id="UN2").code() == (
+        grpc.StatusCode.PERMISSION_DENIED)  # the caller is unknown in that team
+    error = refused(training, "ListRecords", MANAGER_ICU, staff_id="N2", slack_user_id="UN2")
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
 def test_records_need_to_know_who_asks(training) -> None:  # noqa: ANN001
     assert refused(training, "ListRecords").code() == grpc.StatusCode.UNAUTHENTICATED
     assert refused(training, "ListRecords", STRANGER).code() == grpc.StatusCode.PERMISSION_DENIED
