@@ -149,6 +149,8 @@ class ProposalLine:
     figures: ReorderFigures
     inventory_position: int
     par: int
+    # Filled in for display: quantities are already whole packs of this size.
+    pack_size: int = 1
 
     @property
     def line_cost_cents(self) -> int:

@@ -146,6 +146,7 @@ def proposal_message(proposal: Proposal) -> supplies_pb2.Proposal:
                 line_cost_cents=line.line_cost_cents, figures=figures_message(line.figures),
                 inventory_position=line.inventory_position,
                 reorder_point=line.figures.reorder_point, par=line.par,
+                pack_size=line.pack_size,
             )
             for line in proposal.lines
         ],

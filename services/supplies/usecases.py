@@ -176,13 +176,15 @@ def _reconcile(store: Store, levels: Sequence[StockLevel], *, actor: Actor,
 
 
 def with_budget(proposal: Proposal, *, store: Store, now: datetime) -> Proposal:
-    """The proposal with its unit's month-to-date spend, monthly budget and channel."""
+    """The proposal with its unit's month-to-date spend, budget and channel, and pack sizes."""
     unit = store.get_unit(proposal.unit_id)
     since = domain.month_start(now, _zone(unit))
     return dataclasses.replace(
         proposal, month_to_date_spend_cents=store.spend_since(unit.unit_id, since),
         monthly_budget_cents=unit.monthly_budget_cents,
-        unit_slack_channel_id=unit.slack_channel_id)
+        unit_slack_channel_id=unit.slack_channel_id,
+        lines=tuple(dataclasses.replace(line, pack_size=store.get_item(line.sku).pack_size)
+                    for line in proposal.lines))
 
 
 # ---- one function per RPC -------------------------------------------------------------------

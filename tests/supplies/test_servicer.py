@@ -274,8 +274,10 @@ def test_scan_proposes_once_and_re_arms_when_stock_recovers(supplies) -> None:  
     assert len(listed) == 1
 
 
-def test_a_proposal_carries_its_units_channel_for_the_bot_to_post_in(supplies) -> None:  # noqa: ANN001
-    assert count(supplies, "CHG-CLOTH", 20).proposal.unit_slack_channel_id == "C_ICU"
+def test_a_proposal_carries_its_units_channel_and_each_lines_pack_size(supplies) -> None:  # noqa: ANN001
+    proposal = count(supplies, "CHG-CLOTH", 20).proposal
+    assert proposal.unit_slack_channel_id == "C_ICU"
+    assert [line.pack_size for line in proposal.lines] == [24]
 
 
 def test_set_proposal_message_records_where_the_proposal_was_posted(supplies) -> None:  # noqa: ANN001
