@@ -14,9 +14,9 @@ from typing import Any, Self
 import grpc
 
 from bot.config import BotSettings
-from clinops.rpc import Caller, caller_metadata, field_violations
+from clinops.rpc import IDEMPOTENCY_KEY, Caller, caller_metadata, field_violations
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
-from clinops.supplies.v1 import supplies_pb2_grpc
+from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
 from clinops.training.v1 import training_pb2_grpc
 
 # A call with less than this left would fail anyway; let it fail as DEADLINE_EXCEEDED quickly.
@@ -144,6 +144,34 @@ class StaffingClient(ServiceClient):
 
 class SuppliesClient(ServiceClient):
     service = "Supplies"
+
+    async def get_stock_status(self, unit_id: str) -> list[supplies_pb2.StockLevel]:
+        request = supplies_pb2.GetStockStatusRequest(unit_id=unit_id)
+        return list((await self.call(self.stub.GetStockStatus, request)).levels)
+
+    async def record_count(
+        self, unit_id: str, sku: str, quantity: int
+    ) -> supplies_pb2.RecordCountResponse:
+        request = supplies_pb2.RecordCountRequest(unit_id=unit_id, sku=sku, quantity=quantity)
+        return await self.call(self.stub.RecordCount, request)
+
+    async def set_proposal_message(
+        self, proposal_id: str, channel_id: str, ts: str
+    ) -> supplies_pb2.Proposal:
+        request = supplies_pb2.SetProposalMessageRequest(
+            proposal_id=proposal_id, slack_channel_id=channel_id, slack_message_ts=ts)
+        return (await self.call(self.stub.SetProposalMessage, request)).proposal
+
+    async def decide_proposal(
+        self, request: supplies_pb2.DecideProposalRequest, *, idempotency_key: str
+    ) -> supplies_pb2.Proposal:
+        """Decide once: a retry with the same key gets the first decision back, not a second."""
+
+        async def keyed(request: Any, *, timeout: float, metadata: tuple) -> Any:
+            metadata = (*metadata, (IDEMPOTENCY_KEY, idempotency_key))
+            return await self.stub.DecideProposal(request, timeout=timeout, metadata=metadata)
+
+        return (await self.call(keyed, request)).proposal
 
 
 class TrainingClient(ServiceClient):

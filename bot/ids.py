@@ -17,13 +17,28 @@ class BlockId(StrEnum):
     USAGE = "usage"
     UNKNOWN_UNIT = "unknown_unit"
     ERROR = "error"
+    SUPPLY_STATUS_HEADER = "supply.status.header"
+    SUPPLY_STATUS_ITEM = "supply.status.item"
+    SUPPLY_COUNT = "supply.count"
+    PROPOSAL_HEADER = "proposal.header"
+    PROPOSAL_LINE = "proposal.line"
+    PROPOSAL_TOTAL = "proposal.total"
+    PROPOSAL_STATE = "proposal.state"
+    PROPOSAL_ACTIONS = "proposal.actions"
+    REJECT_REASON = "proposal.reject_reason"
 
 
 class ActionId(StrEnum):
     # A staff nurse claims an open shift (value: open shift id); the charge nurse confirms.
     CLAIM_OPEN_SHIFT = "open_shift.claim"
     CONFIRM_CLAIM = "open_shift.confirm"
+    # A manager decides a reorder proposal (value: proposal id, e.g. "RP-00001").
+    APPROVE_PROPOSAL = "proposal.approve"
+    REJECT_PROPOSAL = "proposal.reject"
+    REJECT_REASON_INPUT = "proposal.reject_reason_input"
 
 
 class CallbackId(StrEnum):
     RECORD_CENSUS = "census.record"
+    # The reject modal (private_metadata: proposal id).
+    REJECT_PROPOSAL = "proposal.reject_modal"
