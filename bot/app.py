@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors
 from bot.clients import ServiceClients
-from bot.commands import census, clinops, open_shift, shift_gap, supply
+from bot.commands import census, certs, clinops, open_shift, shift_gap, supply
 from bot.config import BotSettings
 from clinops.rpc import Caller
 
@@ -62,5 +62,6 @@ def create_app(settings: BotSettings, clients: ServiceClients) -> AsyncApp:
     supply.register(app)
     census.register(app)
     open_shift.register(app)
+    certs.register(app)
     clinops.register(app)
     return app

@@ -9,15 +9,17 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Self
 
 import grpc
 
 from bot.config import BotSettings
+from clinops.common.v1 import common_pb2
 from clinops.rpc import IDEMPOTENCY_KEY, Caller, caller_metadata, field_violations
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
-from clinops.training.v1 import training_pb2_grpc
+from clinops.training.v1 import training_pb2, training_pb2_grpc
 
 # A call with less than this left would fail anyway; let it fail as DEADLINE_EXCEEDED quickly.
 MIN_TIMEOUT_SECONDS = 0.05
@@ -176,6 +178,27 @@ class SuppliesClient(ServiceClient):
 
 class TrainingClient(ServiceClient):
     service = "Training"
+
+    async def list_records(
+        self, *, staff_id: str = "", slack_user_id: str = ""
+    ) -> training_pb2.ListRecordsResponse:
+        """The caller's certifications, or someone's by staff id or Slack user id."""
+        request = training_pb2.ListRecordsRequest(staff_id=staff_id, slack_user_id=slack_user_id)
+        return await self.call(self.stub.ListRecords, request)
+
+    async def get_unit_compliance(self, unit_id: str) -> training_pb2.GetUnitComplianceResponse:
+        request = training_pb2.GetUnitComplianceRequest(unit_id=unit_id)
+        return await self.call(self.stub.GetUnitCompliance, request)
+
+    async def submit_renewal(
+        self, *, certification_code: str, expires_on: date
+    ) -> training_pb2.SubmitRenewalResponse:
+        request = training_pb2.SubmitRenewalRequest(
+            certification_code=certification_code,
+            expires_on=common_pb2.Date(
+                year=expires_on.year, month=expires_on.month, day=expires_on.day),
+        )
+        return await self.call(self.stub.SubmitRenewal, request)
 
 
 @dataclass

@@ -10,6 +10,7 @@ HELP = (
     "• `/shift-gap [unit] [today|tomorrow|YYYY-MM-DD] [day|night]` — staff vs ratio\n"
     "• `/shift-gap report <unit> <role> [count] [day|night] [date] [reason…]` — open shift\n"
     "• `/census <unit> <patients> [day|night] [date]` — charge nurse or manager\n"
+    "• `/certs [@someone | unit | renew type YYYY-MM-DD]` — certifications, days left\n"
     "• `/clinops help` — this list\n"
     "Every command answers `help`."
 )
