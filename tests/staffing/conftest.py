@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from staffing_fixtures import populate
 
 from services.staffing.store import StaffingStore, migrate
+from tests.staffing.staffing_fixtures import populate
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from staffing_fixtures import SHIFT_DATE, TEAM, nurse, populate
 
 from clinops.clock import fixed_clock
 from services.staffing import usecases
@@ -23,6 +22,7 @@ from services.staffing.model import (
     UnitPolicy,
 )
 from services.staffing.store import StaffingStore, migrate
+from tests.staffing.staffing_fixtures import SHIFT_DATE, TEAM, nurse, populate
 
 NOW = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)  # 10:00 in California
 CLOCK = fixed_clock(NOW)

@@ -9,7 +9,6 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from staffing_fixtures import TEAM
 
 from clinops import rpc
 from clinops.clock import fixed_clock
@@ -17,6 +16,7 @@ from clinops.common.v1 import common_pb2
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from services.staffing.server import create_server
 from services.staffing.store import StaffingStore
+from tests.staffing.staffing_fixtures import TEAM
 
 TIMEOUT = 5.0
 # 10:00 in California on 2026-11-26: the day shift is in progress.

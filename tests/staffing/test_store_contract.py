@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy
-from staffing_fixtures import SHIFT_DATE, TEAM, nurse, populate
 
 from services.staffing.errors import NoRatioRule, UnknownStaff, UnknownUnit
 from services.staffing.model import (
@@ -21,6 +20,7 @@ from services.staffing.model import (
     UnitCategory,
 )
 from services.staffing.store import StaffingStore, migrate
+from tests.staffing.staffing_fixtures import SHIFT_DATE, TEAM, nurse, populate
 
 
 @pytest.fixture

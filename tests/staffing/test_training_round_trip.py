@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import grpc
 import pytest
-from staffing_fixtures import SHIFT_DATE, TEAM
 
 from clinops import rpc
 from clinops.clock import fixed_clock
@@ -17,6 +16,7 @@ from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from clinops.training.v1 import training_pb2, training_pb2_grpc
 from services.staffing.server import create_server
 from services.staffing.store import StaffingStore
+from tests.staffing.staffing_fixtures import SHIFT_DATE, TEAM
 
 TIMEOUT = 5.0
 NOW = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)

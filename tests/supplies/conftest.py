@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
-from supplies_fixtures import populate
 
 from services.supplies.store import SuppliesStore, migrate
+from tests.supplies.supplies_fixtures import populate
 
 
 @pytest.fixture

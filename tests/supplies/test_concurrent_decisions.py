@@ -7,13 +7,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from supplies_fixtures import DIRECTOR, MANAGER, NOW
 
 from clinops.clock import fixed_clock
 from services.supplies import usecases
 from services.supplies.errors import AlreadyDecided
 from services.supplies.model import Decision, Proposal, ProposalState
 from services.supplies.store import SuppliesStore
+from tests.supplies.supplies_fixtures import DIRECTOR, MANAGER, NOW
 
 THREADS = 8
 pytestmark = pytest.mark.postgres

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from supplies_fixtures import NOW
-
 from clinops.clock import fixed_clock
 from clinops.demo.hospital import build_hospital
 from services.supplies import usecases
 from services.supplies.seed import DIRECTOR_LIMIT_CENTS, MANAGER_LIMIT_CENTS, seed_demo
 from services.supplies.store import SuppliesStore, migrate
+from tests.supplies.supplies_fixtures import NOW
 
 
 def test_the_demo_hospital_seeds_approvers_and_its_low_stock_is_proposed(tmp_path: Path) -> None:

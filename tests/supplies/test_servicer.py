@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from supplies_fixtures import DIRECTOR, MANAGER, NOW, NURSE, TEAM
 
 from clinops import rpc
 from clinops.clock import fixed_clock
@@ -17,6 +16,7 @@ from clinops.supplies.v1 import supplies_pb2_grpc
 from services.supplies.model import Actor
 from services.supplies.server import SERVICE_NAME, create_server
 from services.supplies.store import SuppliesStore
+from tests.supplies.supplies_fixtures import DIRECTOR, MANAGER, NOW, NURSE, TEAM
 
 TIMEOUT = 5.0
 STRANGER = Actor(TEAM, "U_NOBODY")

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from supplies_fixtures import CHG, DIRECTOR, NOW
 
 from services.supplies.errors import AlreadyDecided, UnknownStock, UnknownUnit
 from services.supplies.model import Actor, Decision, ProposalState, ReorderFigures
@@ -19,6 +18,7 @@ from services.supplies.store import (
     migrate,
 )
 from services.supplies.tables import ProposalLineRow
+from tests.supplies.supplies_fixtures import CHG, DIRECTOR, NOW
 
 FIGURES = ReorderFigures(10, 0, 3, 0, 1.645, 0, 30, False, 90)
 ACTOR = Actor("T0001", "U_MGR", "S-MGR", "Denise Okafor")

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from training_fixtures import populate
 
 from services.training.store import TrainingStore, migrate
+from tests.training.training_fixtures import populate
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from datetime import UTC
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from training_fixtures import NOW, TEAM
 
 from clinops import rpc
 from clinops.clock import fixed_clock
@@ -17,6 +16,7 @@ from clinops.common.v1 import common_pb2
 from clinops.training.v1 import training_pb2, training_pb2_grpc
 from services.training.server import create_server
 from services.training.store import TrainingStore
+from tests.training.training_fixtures import NOW, TEAM
 
 TIMEOUT = 5.0
 MANAGER_ICU, MANAGER_ED, EDUCATOR = rpc.Caller(TEAM, "UM1"), rpc.Caller(TEAM, "UM2"), rpc.Caller(

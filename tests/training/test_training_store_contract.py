@@ -7,11 +7,11 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from training_fixtures import NOW, card, person, populate
 
 from services.training.errors import AlreadyDecided, UnknownStaff, UnknownUnit
 from services.training.model import AuditEntry, Renewal, RenewalState
 from services.training.store import TrainingStore, migrate
+from tests.training.training_fixtures import NOW, card, person, populate
 
 
 @pytest.fixture
