@@ -4,6 +4,9 @@ Services import this module, never each other. Listeners in bot/ send the metada
 read it with `caller_from(context)`.
 """
 
+import logging
+import signal
+import threading
 from collections.abc import Iterable, Mapping
 from concurrent import futures
 from dataclasses import dataclass
@@ -107,3 +110,32 @@ def create_server(
     if port == 0:
         raise RuntimeError(f"could not bind gRPC server to {address}")
     return server, port, health_servicer
+
+
+def serve_until_signalled(
+    server: grpc.Server,
+    health_servicer: health.HealthServicer,
+    *,
+    name: str,
+    port: int,
+    grace_seconds: float,
+) -> None:
+    """Start `server`, block until SIGTERM/SIGINT, report NOT_SERVING, then stop with grace."""
+    log = logging.getLogger(f"services.{name}.server")
+    stopping = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        log.info("%s: signal %s, draining", name, signum)
+        # Load balancers and the bot's health checks see NOT_SERVING before connections close.
+        health_servicer.enter_graceful_shutdown()
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    server.start()
+    log.info("%s: serving on port %d", name, port)
+    try:
+        stopping.wait()
+        server.stop(grace_seconds).wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

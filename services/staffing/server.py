@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -352,23 +350,10 @@ def serve(settings: StaffingSettings, *, grace_seconds: float = 5.0) -> None:
                        weekly_hours_threshold=settings.weekly_hours_threshold)
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
                                    certifications=checker, rules=rules)
-    stopping = threading.Event()
-
-    def _stop(signum: int, _frame: object) -> None:
-        log.info("staffing: signal %s, draining", signum)
-        # Load balancers and the bot's health checks see NOT_SERVING before connections close.
-        health.enter_graceful_shutdown()
-        stopping.set()
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    server.start()
-    log.info("staffing: serving on port %d", port)
     try:
-        stopping.wait()
-        server.stop(grace_seconds).wait()
+        rpc.serve_until_signalled(server, health, name="staffing", port=port,
+                                  grace_seconds=grace_seconds)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         checker.close()
         store.close()
 

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clinops.sql import create_db_engine, upgrade_to_head
 from services.supplies.errors import (
     AlreadyDecided,
     UnknownItem,
@@ -77,33 +75,10 @@ def normalise_sku(sku: str) -> str:
     return sku.strip().upper()
 
 
-def create_db_engine(database_url: str) -> Engine:
-    """An engine for `database_url`; a SQLite file's folder is created, foreign keys enforced."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _enforce_foreign_keys(connection, _record) -> None:  # noqa: ANN001 - DBAPI objects
-        connection.execute("PRAGMA foreign_keys=ON")
-
-    return engine
-
 
 def migrate(database_url: str) -> None:
     """Bring the database at `database_url` to the newest schema (alembic upgrade head)."""
-    engine = create_db_engine(database_url)
-    try:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    finally:
-        engine.dispose()
+    upgrade_to_head(database_url, MIGRATIONS)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -309,21 +307,8 @@ def serve(settings: TrainingSettings, *, grace_seconds: float = 5.0) -> None:
     store = TrainingStore.open(settings.database_url)
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
                                    time_zone=settings.time_zone)
-    stopping = threading.Event()
-
-    def _stop(signum: int, _frame: object) -> None:
-        log.info("training: signal %s, draining", signum)
-        # Load balancers and the bot's health checks see NOT_SERVING before connections close.
-        health.enter_graceful_shutdown()
-        stopping.set()
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    server.start()
-    log.info("training: serving on port %d", port)
     try:
-        stopping.wait()
-        server.stop(grace_seconds).wait()
+        rpc.serve_until_signalled(server, health, name="training", port=port,
+                                  grace_seconds=grace_seconds)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         store.close()

@@ -7,13 +7,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from clinops.sql import create_db_engine, upgrade_to_head
 from services.training.errors import (
     AlreadyDecided,
     UnknownCertificationType,
@@ -56,33 +54,10 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def create_db_engine(database_url: str) -> Engine:
-    """An engine for `database_url`; a SQLite file's folder is created, foreign keys enforced."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _enforce_foreign_keys(connection, _record) -> None:  # noqa: ANN001 - DBAPI objects
-        connection.execute("PRAGMA foreign_keys=ON")
-
-    return engine
-
 
 def migrate(database_url: str) -> None:
     """Bring the database at `database_url` to the newest schema (alembic upgrade head)."""
-    engine = create_db_engine(database_url)
-    try:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-    finally:
-        engine.dispose()
+    upgrade_to_head(database_url, MIGRATIONS)
 
 
 def _type(row: CertificationTypeRow) -> CertificationType:
