@@ -6,16 +6,23 @@ from bot.ids import BlockId
 from clinops.staffing.v1 import staffing_pb2
 
 
+def escape_mrkdwn(text: str) -> str:
+    """Escape what mrkdwn would read as markup: `<unit>` would otherwise become a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def usage_blocks(usage: str, problem: str | None = None) -> list[Block]:
-    """A command's usage, led by what was wrong with the input when something was."""
+    """A command's usage (plain `<placeholders>`, escaped here), led by what was wrong."""
     blocks: list[Block] = []
     if problem:
         blocks.append(SectionBlock(block_id=BlockId.ERROR, text=MarkdownTextObject(text=problem)))
-    blocks.append(SectionBlock(block_id=BlockId.USAGE, text=MarkdownTextObject(text=usage)))
+    blocks.append(SectionBlock(block_id=BlockId.USAGE,
+                               text=MarkdownTextObject(text=escape_mrkdwn(usage))))
     return blocks
 
 
 def usage_text(usage: str, problem: str | None = None) -> str:
+    usage = escape_mrkdwn(usage)
     return f"{problem}\n{usage}" if problem else usage
 
 

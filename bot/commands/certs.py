@@ -20,9 +20,8 @@ from bot.blocks.messages import usage_blocks, usage_text
 from bot.clients import ServiceCallError, TrainingClient
 
 COMMAND = "/certs"
-# mrkdwn reads <…> as a link, so the placeholders are escaped.
 USAGE = (
-    "*Usage:* `/certs [@someone | &lt;unit&gt; | renew &lt;type&gt; &lt;expires YYYY-MM-DD&gt;"
+    "*Usage:* `/certs [@someone | <unit> | renew <type> <expires YYYY-MM-DD>"
     " | help]`\n"
     "• `/certs` — my certifications with days left\n"
     "• `/certs @someone` — theirs (for them, their manager or an educator)\n"

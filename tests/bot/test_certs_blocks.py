@@ -8,6 +8,7 @@ from bot.blocks.certs import (
     records_text,
     renewal_blocks,
 )
+from bot.blocks.messages import usage_blocks
 from bot.commands.certs import USAGE
 from clinops.common.v1 import common_pb2
 from clinops.console import render_blocks
@@ -117,4 +118,6 @@ def test_a_submitted_renewal_says_it_waits_for_verification() -> None:
 
 
 def test_the_usage_shows_its_placeholders_escaped_for_mrkdwn() -> None:
-    assert "<unit>" not in USAGE and "&lt;unit&gt;" in USAGE
+    sent = " ".join(block.text.text for block in usage_blocks(USAGE))
+    assert "<unit>" not in sent and "&lt;unit&gt;" in sent
+    assert "<unit>" in render_blocks(usage_blocks(USAGE))
