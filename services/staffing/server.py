@@ -6,7 +6,7 @@ import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import grpc
 from google.protobuf import timestamp_pb2
@@ -305,6 +305,28 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
                 slack_user_id=request.slack_user_id, store=self.store,
             )
             return staffing_pb2.GetStaffMemberResponse(staff_member=staff_message(member))
+
+    def ListAssignments(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            scheduled = usecases.list_assignments(
+                staff_id=request.staff_id,
+                starts_after=(request.starts_after.ToDatetime(UTC)
+                              if request.HasField("starts_after") else None),
+                starts_before=(request.starts_before.ToDatetime(UTC)
+                               if request.HasField("starts_before") else None),
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                store=self.store, clock=self.clock,
+            )
+            return staffing_pb2.ListAssignmentsResponse(assignments=[
+                staffing_pb2.Assignment(
+                    staff_id=s.assignment.staff_id, unit_id=s.assignment.unit_id,
+                    window=_window(s.window),
+                    role=staffing_pb2.StaffRole.Value(f"STAFF_ROLE_{s.assignment.role}"),
+                    duty=staffing_pb2.Duty.Value(f"DUTY_{s.assignment.duty}"),
+                    carries_patients=s.assignment.carries_patients,
+                ) for s in scheduled
+            ])
 
 
 class _Unchecked:

@@ -427,3 +427,55 @@ def _award(store: Store, clock: Clock, actor: Actor, claimant: StaffMember, shif
     audit(store, clock, actor, action="award", subject=subject, outcome="AWARDED",
           detail=f"{claimant.staff_id} overtime={extra:g}h")
     return ClaimResult(ClaimOutcome.AWARDED, findings, extra, after, claimant)
+
+
+# ---- scheduled shifts ----------------------------------------------------------------------------
+
+MAX_ASSIGNMENT_SPAN = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class ScheduledShift:
+    """An assignment with its window in the unit's time zone."""
+
+    assignment: Assignment
+    window: ShiftWindow
+
+
+def list_assignments(
+    *, staff_id: str, starts_after: datetime | None, starts_before: datetime | None,
+    slack_team_id: str, slack_user_id: str, store: Store, clock: Clock,
+) -> list[ScheduledShift]:
+    """A person's shifts starting inside (starts_after, starts_before): their own, or as manager.
+
+    Default window: from now, for a year. The caller may list their own shifts; someone else's
+    only as that person's charge nurse or manager (home unit) or a house supervisor.
+    """
+    actor = identify(store, slack_team_id, slack_user_id)
+    if actor.member is None:
+        raise PermissionDenied("You are not in the staff directory; ask your unit manager.")
+    person = store.get_staff(staff_id.strip()) if staff_id.strip() else actor.member
+    if person.staff_id != actor.staff_id:
+        home = store.get_unit(person.home_unit_id) if person.home_unit_id else None
+        if home is None or not may_manage(actor.member, home):
+            raise PermissionDenied(
+                f"Only {person.display_name}, their manager or a house supervisor can see "
+                "their shifts.")
+    after = starts_after or clock()
+    before = starts_before or after + MAX_ASSIGNMENT_SPAN
+    if before <= after:
+        raise InvalidInput({"starts_before": "must be after starts_after"})
+    if before - after > MAX_ASSIGNMENT_SPAN:
+        raise InvalidInput({"starts_before": "at most a year after starts_after"})
+    # Dates are the facility's: a day of margin either side, then the instants decide.
+    found = store.assignments_for_staff(person.staff_id, (after - timedelta(days=1)).date(),
+                                        (before + timedelta(days=1)).date())
+    units: dict[str, Unit] = {}
+    scheduled = []
+    for assignment in found:
+        unit = units.get(assignment.unit_id) or store.get_unit(assignment.unit_id)
+        units[assignment.unit_id] = unit
+        window = shift_window(assignment.date, assignment.shift, facility_zone(unit.time_zone))
+        if after < window.starts_at < before:
+            scheduled.append(ScheduledShift(assignment, window))
+    return sorted(scheduled, key=lambda s: s.window.starts_at)
