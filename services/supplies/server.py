@@ -243,6 +243,8 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
             proposal = usecases.decide_proposal(
                 proposal_id=request.proposal_id, decision=_DECISIONS.get(request.decision),
                 reason=request.reason, edits=[(e.sku, e.quantity) for e in request.edits],
+                slack_channel_id=request.slack_channel_id,
+                slack_message_ts=request.slack_message_ts,
                 caller=_caller(context), idempotency_key=_idempotency_key(context),
                 store=self.store, clock=self.clock)
             return supplies_pb2.DecideProposalResponse(proposal=proposal_message(proposal))

@@ -528,6 +528,15 @@ class SuppliesStore:
                 raise UnknownProposal(proposal_reference(proposal_id))
             row.slack_channel_id, row.slack_message_ts = channel_id, message_ts
 
+    def proposal_at_message(self, channel_id: str, message_ts: str) -> int | None:
+        """The proposal posted at this channel and message ts, or None."""
+        if not (channel_id and message_ts):
+            return None
+        with self._session() as session:
+            return session.scalar(select(ProposalRow.proposal_id).where(
+                ProposalRow.slack_channel_id == channel_id,
+                ProposalRow.slack_message_ts == message_ts))
+
     # ---- decisions -----------------------------------------------------------------------
     def proposal_for_key(self, idempotency_key: str) -> int | None:
         """The proposal a decision with this idempotency key was about, or None."""

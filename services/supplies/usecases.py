@@ -16,6 +16,7 @@ from services.supplies.errors import (
     NoApproverWithinLimit,
     NotAnApprover,
     NotIdentified,
+    UnknownProposal,
 )
 from services.supplies.model import (
     UNDECIDED,
@@ -381,12 +382,32 @@ def _check_decision(decision: Decision | None, reason: str,
     return decision, reason, quantities
 
 
+def _proposal_number(proposal_id: str, slack_channel_id: str, slack_message_ts: str,
+                     store: Store) -> int:
+    """The proposal named by id, or else by the channel and ts where it was posted."""
+    if proposal_id.strip() or not (slack_channel_id.strip() or slack_message_ts.strip()):
+        return parse_proposal_id(proposal_id)
+    violations = {name: "required with the other, to name a proposal by its message"
+                  for name, value in (("slack_channel_id", slack_channel_id),
+                                      ("slack_message_ts", slack_message_ts))
+                  if not value.strip()}
+    if violations:
+        raise InvalidInput(violations)
+    number = store.proposal_at_message(slack_channel_id.strip(), slack_message_ts.strip())
+    if number is None:
+        raise UnknownProposal(f"no reorder proposal was posted at {slack_channel_id.strip()} "
+                              f"{slack_message_ts.strip()}")
+    return number
+
+
 def decide_proposal(
     *,
     proposal_id: str,
     decision: Decision | None,
     reason: str = "",
     edits: Sequence[tuple[str, int]] = (),
+    slack_channel_id: str = "",
+    slack_message_ts: str = "",
     caller: Actor,
     idempotency_key: str = "",
     store: Store,
@@ -394,11 +415,13 @@ def decide_proposal(
 ) -> Proposal:
     """Approve (within the caller's limit, else escalate), reject with a reason, or edit.
 
-    Exactly one decision wins: the store's conditional UPDATE and unique keys decide, so double
-    clicks, concurrent approvers and a retried call with the same idempotency key all end in one
-    decision and one purchase order; the others get AlreadyDecided or the first result.
+    The proposal is named by its id or, for a reply in its thread, by the channel and ts where
+    it was posted (looked up first, so a reply in any other thread is NOT_FOUND, not a usage
+    error). Exactly one decision wins: the store's conditional UPDATE and unique keys decide, so
+    double clicks, concurrent approvers and a retried call with the same idempotency key all end
+    in one decision and one purchase order; the others get AlreadyDecided or the first result.
     """
-    number = parse_proposal_id(proposal_id)
+    number = _proposal_number(proposal_id, slack_channel_id, slack_message_ts, store)
     decision, reason, quantities = _check_decision(decision, reason, edits)
     caller = _identified(caller)
     key = idempotency_key.strip()[:128]
