@@ -16,6 +16,7 @@ from services.training.model import (
     CertificationRecord,
     CertificationType,
     ComplianceGap,
+    ComplianceRow,
     DueReminder,
     Finding,
     Problem,
@@ -196,3 +197,22 @@ def unit_compliance(
                     required_of.items())
     return UnitCompliance(unit.unit_id, on, len(members), len(members) - len(gaps), by_type,
                           tuple(gaps))
+
+
+def compliance_rows(
+    unit: Unit,
+    staff: Iterable[StaffMember],
+    records: Iterable[CertificationRecord],
+    requirements: Sequence[Requirement],
+) -> list[ComplianceRow]:
+    """Each person's required certifications on the unit with the latest record held (or None),
+    by name, then in requirement order: the list a surveyor asks for."""
+    by_staff: dict[str, list[CertificationRecord]] = {}
+    for record in records:
+        by_staff.setdefault(record.staff_id, []).append(record)
+    rows = []
+    for member in sorted(staff, key=lambda m: (m.display_name, m.staff_id)):
+        held = latest_by_code(by_staff.get(member.staff_id, ()))
+        rows.extend(ComplianceRow(member, code, held.get(code))
+                    for code in required_codes(requirements, role=member.role, unit=unit))
+    return rows

@@ -160,11 +160,20 @@ class UnitCompliance:
 
 
 @dataclass(frozen=True)
+class ComplianceRow:
+    """One required certification of one person on a unit, with what is on file (None: nothing)."""
+
+    staff: StaffMember
+    certification_code: str
+    record: CertificationRecord | None
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     """One line of the append-only audit log: who, what, when (UTC), outcome."""
 
     at: datetime
-    action: str  # IMPORT, RENEWAL_SUBMITTED, RENEWAL_VERIFIED, RENEWAL_REJECTED, REMINDER_SENT
+    action: str  # IMPORT, RENEWAL_*, REMINDER_SENT, COMPLIANCE_EXPORT
     subject: str
     outcome: str
     actor_staff_id: str = ""

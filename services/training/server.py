@@ -107,6 +107,12 @@ def finding_message(finding: Finding) -> training_pb2.CertificationFinding:
     )
 
 
+def staff_actor(member: StaffMember) -> common_pb2.Actor:
+    return common_pb2.Actor(slack_team_id=member.slack_team_id,
+                            slack_user_id=member.slack_user_id, staff_id=member.staff_id,
+                            display_name=member.display_name)
+
+
 def renewal_message(renewal: Renewal) -> training_pb2.Renewal:
     return training_pb2.Renewal(
         renewal_id=renewal.renewal_id, staff_id=renewal.staff_id,
@@ -115,6 +121,15 @@ def renewal_message(renewal: Renewal) -> training_pb2.Renewal:
         state=training_pb2.RenewalState.Value(f"RENEWAL_STATE_{renewal.state}"),
         rejection_reason=renewal.rejection_reason, decided_by=_actor(renewal.decided_by),
     )
+
+
+def renewal_view_message(view: usecases.RenewalView) -> training_pb2.Renewal:
+    """The renewal with its submitter, and its decider named, so the bot can tell them."""
+    message = renewal_message(view.renewal)
+    message.submitted_by.CopyFrom(staff_actor(view.submitter))
+    if view.decider is not None:
+        message.decided_by.CopyFrom(staff_actor(view.decider))
+    return message
 
 
 def _expiring_message(item: usecases.Expiring) -> training_pb2.ExpiringCertification:
@@ -265,7 +280,9 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
                 slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
                 store=self.store, clock=self.clock, time_zone=self.time_zone,
             )
-            return training_pb2.SubmitRenewalResponse(renewal=renewal_message(renewal))
+            return training_pb2.SubmitRenewalResponse(
+                renewal=renewal_view_message(renewal),
+                reviewers=[staff_actor(m) for m in renewal.reviewers])
 
     def DecideRenewal(self, request, context):  # noqa: ANN001, ANN201, N802
         caller = rpc.caller_from(context)
@@ -275,7 +292,25 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
                 slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
                 store=self.store, clock=self.clock,
             )
-            return training_pb2.DecideRenewalResponse(renewal=renewal_message(renewal))
+            return training_pb2.DecideRenewalResponse(renewal=renewal_view_message(renewal))
+
+    def ExportUnitCompliance(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            export = usecases.export_unit_compliance(
+                unit_id=request.unit_id, on=_date(request.on, "on"),
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                store=self.store, clock=self.clock, time_zone=self.time_zone,
+            )
+            return training_pb2.ExportUnitComplianceResponse(
+                unit_id=export.unit.unit_id, unit_name=export.unit.name,
+                on=_date_message(export.on),
+                rows=[training_pb2.ComplianceExportRow(
+                    staff_id=row.staff.staff_id, display_name=row.staff.display_name,
+                    role=row.staff.role, certification_code=row.certification_code,
+                    record=record_message(view) if view else None)
+                    for row, view in export.rows],
+            )
 
 
 def _check_zone(time_zone: str) -> str:

@@ -211,6 +211,13 @@ class TrainingStore:
             ))
             return _staff(row) if row else None
 
+    def staff_with_duty(self, duty: str) -> list[StaffMember]:
+        """Everyone carrying a duty (e.g. EDUCATOR), by name."""
+        with self._session() as session:
+            rows = session.scalars(select(StaffRow).where(StaffRow.duties.contains(duty))
+                                   .order_by(StaffRow.display_name, StaffRow.staff_id))
+            return [m for m in (_staff(r) for r in rows) if duty in m.duties]
+
     def staff_of_unit(self, unit_id: str) -> list[StaffMember]:
         """Everyone whose home unit this is, by name."""
         with self._session() as session:

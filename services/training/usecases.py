@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from clinops.clock import Clock
 from services.training import domain
 from services.training.errors import (
+    AlreadyDecided,
     InvalidInput,
     NotIdentified,
     NotPermitted,
@@ -21,6 +22,7 @@ from services.training.model import (
     AuditEntry,
     CertificationRecord,
     CertificationType,
+    ComplianceRow,
     DueReminder,
     Finding,
     RecordStatus,
@@ -49,6 +51,7 @@ class Store(Protocol):
     def find_staff(self, staff_ids: list[str]) -> dict[str, StaffMember]: ...
     def find_staff_by_slack(self, slack_team_id: str, slack_user_id: str) -> StaffMember | None: ...
     def staff_of_unit(self, unit_id: str) -> list[StaffMember]: ...
+    def staff_with_duty(self, duty: str) -> list[StaffMember]: ...
     def records_for(self, staff_id: str) -> list[CertificationRecord]: ...
     def list_records(self, *, unit_id: str = "") -> list[CertificationRecord]: ...
     def put_records(self, records: list[CertificationRecord], *,
@@ -97,6 +100,23 @@ class Expiring:
 class ImportResult:
     records_written: int
     rejected: tuple[Rejection, ...]
+
+
+@dataclass(frozen=True)
+class RenewalView:
+    """A renewal with the people around it: who submitted, who decided, who may decide."""
+
+    renewal: Renewal
+    submitter: StaffMember
+    decider: StaffMember | None = None
+    reviewers: tuple[StaffMember, ...] = ()
+
+
+@dataclass(frozen=True)
+class ComplianceExport:
+    unit: Unit
+    on: date
+    rows: tuple[tuple[ComplianceRow, RecordView | None], ...]
 
 
 def today(clock: Clock, time_zone: str = DEFAULT_TIME_ZONE) -> date:
@@ -375,7 +395,7 @@ def submit_renewal(
     *, certification_code: str, expires_on: date | None, issued_on: date | None,
     evidence_reference: str, slack_team_id: str, slack_user_id: str, store: Store,
     clock: Clock, time_zone: str = DEFAULT_TIME_ZONE,
-) -> Renewal:
+) -> RenewalView:
     """The caller submits a renewed card; it changes nothing until verified."""
     problems = {}
     if not certification_code.strip():
@@ -408,14 +428,31 @@ def submit_renewal(
     renewal = Renewal("", caller.staff_id, certification_type.code, expires, issued_on,
                       evidence_reference.strip(), RenewalState.PENDING, now)
     subject = f"{caller.staff_id} {certification_type.code} expiring {expires.isoformat()}"
-    return store.add_renewal(renewal, audit=_audit(caller, now, "RENEWAL_SUBMITTED", subject,
-                                                   "pending"))
+    added = store.add_renewal(renewal, audit=_audit(caller, now, "RENEWAL_SUBMITTED", subject,
+                                                    "pending"))
+    return RenewalView(added, caller, reviewers=tuple(renewal_reviewers(caller, store)))
+
+
+def renewal_reviewers(person: StaffMember, store: Store) -> list[StaffMember]:
+    """Who may verify a person's renewal: their unit's managers, then the educators."""
+    managers = [m for m in store.staff_of_unit(person.home_unit_id or "")
+                if m.manages(person.home_unit_id)] if person.home_unit_id else []
+    reviewers = {m.staff_id: m for m in [*managers, *store.staff_with_duty("EDUCATOR")]
+                 if m.staff_id != person.staff_id}
+    return list(reviewers.values())
+
+
+def _already_decided(renewal: Renewal, person: StaffMember, store: Store) -> AlreadyDecided:
+    decider = store.find_staff([renewal.decided_by]).get(renewal.decided_by or "")
+    by = f" by {decider.display_name}" if decider else ""
+    return AlreadyDecided(f"{person.display_name}'s {renewal.certification_code} renewal was "
+                          f"already {renewal.state.value.lower()}{by}")
 
 
 def decide_renewal(
     *, renewal_id: str, verify: bool, reason: str, slack_team_id: str, slack_user_id: str,
     store: Store, clock: Clock,
-) -> Renewal:
+) -> RenewalView:
     """The unit's educator or manager verifies (the record changes) or rejects with a reason."""
     problems = {}
     if not renewal_id.strip():
@@ -432,6 +469,8 @@ def decide_renewal(
     if not (caller.is_educator or caller.manages(person.home_unit_id)):
         raise NotPermitted(f"only an educator or {person.display_name}'s unit manager may "
                            "verify or reject this renewal")
+    if renewal.state != RenewalState.PENDING:
+        raise _already_decided(renewal, person, store)
     now = clock()
     state = RenewalState.VERIFIED if verify else RenewalState.REJECTED
     record = None
@@ -443,8 +482,42 @@ def decide_renewal(
         )
     subject = (f"renewal {renewal.renewal_id}: {person.staff_id} {renewal.certification_code} "
                f"expiring {renewal.expires_on.isoformat()}")
-    return store.decide_renewal(
-        renewal.renewal_id, state=state, decided_by=caller.staff_id, decided_at=now,
-        reason=reason.strip(), record=record,
-        audit=_audit(caller, now, f"RENEWAL_{state.value}", subject, reason.strip() or "ok"),
-    )
+    try:
+        decided = store.decide_renewal(
+            renewal.renewal_id, state=state, decided_by=caller.staff_id, decided_at=now,
+            reason=reason.strip(), record=record,
+            audit=_audit(caller, now, f"RENEWAL_{state.value}", subject, reason.strip() or "ok"),
+        )
+    except AlreadyDecided:
+        # Another reviewer decided between our read and our conditional update.
+        raise _already_decided(store.get_renewal(renewal.renewal_id), person, store) from None
+    return RenewalView(decided, person, decider=caller)
+
+
+def export_unit_compliance(
+    *, unit_id: str, on: date | None, slack_team_id: str, slack_user_id: str, store: Store,
+    clock: Clock, time_zone: str = DEFAULT_TIME_ZONE,
+) -> ComplianceExport:
+    """Every person's required certifications on a unit with status: managers and educators."""
+    cleaned = _check_id(unit_id, "unit_id")
+    if not cleaned:
+        raise InvalidInput({"unit_id": "required"})
+    unit = store.get_unit(cleaned)
+    caller = _caller(store, slack_team_id, slack_user_id)
+    now = clock()
+    day = on or today(clock, time_zone)
+    subject = f"{unit.unit_id} compliance export as of {day.isoformat()}"
+    if not may_oversee_unit(caller, unit.unit_id):
+        store.append_audit(_audit(caller, now, "COMPLIANCE_EXPORT", subject, "refused"))
+        raise NotPermitted(f"only {unit.unit_id}'s managers and the educators may export its "
+                           "certification compliance")
+    types = {t.code: t for t in store.list_types()}
+    rows = domain.compliance_rows(unit, store.staff_of_unit(unit.unit_id),
+                                  store.list_records(unit_id=unit.unit_id),
+                                  store.list_requirements())
+    # The export shows the record as it stands: a renewal awaiting verification changes nothing.
+    views = tuple((row, _view(row.record, types, day, set()) if row.record else None)
+                  for row in rows)
+    store.append_audit(_audit(caller, now, "COMPLIANCE_EXPORT", subject,
+                              f"{len(rows)} rows exported"))
+    return ComplianceExport(unit, day, views)
