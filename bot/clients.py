@@ -200,6 +200,20 @@ class TrainingClient(ServiceClient):
         )
         return await self.call(self.stub.SubmitRenewal, request)
 
+    async def decide_renewal(
+        self, renewal_id: str, *, verify: bool, reason: str = ""
+    ) -> training_pb2.Renewal:
+        """Verify (the record changes) or reject with a reason; the service checks who may."""
+        request = training_pb2.DecideRenewalRequest(renewal_id=renewal_id, verify=verify,
+                                                    reason=reason)
+        return (await self.call(self.stub.DecideRenewal, request)).renewal
+
+    async def export_unit_compliance(
+        self, unit_id: str
+    ) -> training_pb2.ExportUnitComplianceResponse:
+        request = training_pb2.ExportUnitComplianceRequest(unit_id=unit_id)
+        return await self.call(self.stub.ExportUnitCompliance, request)
+
 
 @dataclass
 class ServiceClients:

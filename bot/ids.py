@@ -21,6 +21,10 @@ class BlockId(StrEnum):
     CERTS_FOOTER = "certs.footer"
     CERTS_RENEWAL = "certs.renewal"
     CERTS_REFUSED = "certs.refused"
+    RENEWAL_REVIEW = "renewal.review"
+    RENEWAL_ACTIONS = "renewal.actions"
+    RENEWAL_STATE = "renewal.state"
+    RENEWAL_REJECT_REASON = "renewal.reject_reason"
     USAGE = "usage"
     UNKNOWN_UNIT = "unknown_unit"
     ERROR = "error"
@@ -43,9 +47,15 @@ class ActionId(StrEnum):
     APPROVE_PROPOSAL = "proposal.approve"
     REJECT_PROPOSAL = "proposal.reject"
     REJECT_REASON_INPUT = "proposal.reject_reason_input"
+    # An educator or unit manager decides a certification renewal (value: renewal id).
+    VERIFY_RENEWAL = "renewal.verify"
+    REJECT_RENEWAL = "renewal.reject"
+    REJECT_RENEWAL_REASON_INPUT = "renewal.reject_reason_input"
 
 
 class CallbackId(StrEnum):
     RECORD_CENSUS = "census.record"
     # The reject modal (private_metadata: proposal id).
     REJECT_PROPOSAL = "proposal.reject_modal"
+    # The renewal reject modal (private_metadata: JSON with the renewal id and the DM's place).
+    REJECT_RENEWAL = "renewal.reject_modal"
