@@ -37,6 +37,8 @@ class BlockId(StrEnum):
     PROPOSAL_STATE = "proposal.state"
     PROPOSAL_ACTIONS = "proposal.actions"
     REJECT_REASON = "proposal.reject_reason"
+    # One number input per line in the edit modal: "proposal.edit_quantity.<SKU>".
+    EDIT_QUANTITY = "proposal.edit_quantity"
 
 
 class ActionId(StrEnum):
@@ -47,6 +49,8 @@ class ActionId(StrEnum):
     APPROVE_PROPOSAL = "proposal.approve"
     REJECT_PROPOSAL = "proposal.reject"
     REJECT_REASON_INPUT = "proposal.reject_reason_input"
+    EDIT_QUANTITIES = "proposal.edit"
+    EDIT_QUANTITY_INPUT = "proposal.edit_quantity_input"
     # An educator or unit manager decides a certification renewal (value: renewal id).
     VERIFY_RENEWAL = "renewal.verify"
     REJECT_RENEWAL = "renewal.reject"
@@ -57,5 +61,7 @@ class CallbackId(StrEnum):
     RECORD_CENSUS = "census.record"
     # The reject modal (private_metadata: proposal id).
     REJECT_PROPOSAL = "proposal.reject_modal"
+    # The edit-quantities modal (private_metadata: proposal id).
+    EDIT_QUANTITIES = "proposal.edit_modal"
     # The renewal reject modal (private_metadata: JSON with the renewal id and the DM's place).
     REJECT_RENEWAL = "renewal.reject_modal"
