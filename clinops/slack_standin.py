@@ -281,7 +281,9 @@ class SlackStandIn:
                 path = urlsplit(self.path).path
                 headers = {key.lower(): value for key, value in self.headers.items()}
                 if path.startswith("/upload/"):
-                    standin._record(RecordedCall(UPLOAD_METHOD, {"bytes": len(raw)}, headers,
+                    uploaded = {"bytes": len(raw),
+                                "content": raw.decode("utf-8", errors="replace")}
+                    standin._record(RecordedCall(UPLOAD_METHOD, uploaded, headers,
                                                  datetime.now(UTC), path.rsplit("/", 1)[-1]))
                     self._reply(200, f"OK - {len(raw)}".encode(), "text/plain")
                     return
