@@ -157,6 +157,10 @@ class SuppliesClient(ServiceClient):
         request = supplies_pb2.RecordCountRequest(unit_id=unit_id, sku=sku, quantity=quantity)
         return await self.call(self.stub.RecordCount, request)
 
+    async def get_proposal(self, proposal_id: str) -> supplies_pb2.Proposal:
+        request = supplies_pb2.GetProposalRequest(proposal_id=proposal_id)
+        return (await self.call(self.stub.GetProposal, request)).proposal
+
     async def set_proposal_message(
         self, proposal_id: str, channel_id: str, ts: str
     ) -> supplies_pb2.Proposal:
