@@ -16,9 +16,11 @@ def _setting_problem(error: ValidationError) -> str:
     """One line naming the setting(s) at fault, as the environment spells them."""
     problems = []
     for item in error.errors():
-        name = ".".join(str(part) for part in item.get("loc", ())) or "settings"
+        name = ".".join(str(part) for part in item.get("loc", ()))
         reason = "is not set" if item.get("type") == "missing" else item.get("msg", "is invalid")
-        problems.append(f"{name.upper()} {reason}")
+        # A check across settings (e.g. off-box TLS) names the variables in its own message.
+        reason = reason.removeprefix("Value error, ")
+        problems.append(f"{name.upper()} {reason}" if name else reason)
     return "configuration error: " + "; ".join(problems)
 
 

@@ -4,12 +4,16 @@ Services import this module, never each other. Listeners in bot/ send the metada
 read it with `caller_from(context)`.
 """
 
+import hmac
+import ipaddress
 import logging
 import signal
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent import futures
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
 
 import grpc
 from google.protobuf import any_pb2
@@ -17,6 +21,8 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings
 
 SLACK_TEAM_KEY = "x-clinops-slack-team"
 SLACK_USER_KEY = "x-clinops-slack-user"
@@ -89,13 +95,17 @@ def create_server(
     service_names: Iterable[str],
     address: str = "127.0.0.1:0",
     max_workers: int = 16,
+    security: "ServerSecurity | None" = None,
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A gRPC server with health checking and reflection; returns (server, bound port, health).
 
     `register` holds callables taking the server (the generated add_*_to_server, bound to a
-    servicer). Port 0 in `address` lets the OS choose, as tests do.
+    servicer). Port 0 in `address` lets the OS choose, as tests do. With `security`, the port
+    speaks TLS only and every call must carry the service credential.
     """
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers))
+    interceptors = [BearerTokenInterceptor(security.token)] if security else []
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
+                         interceptors=interceptors)
     for add in register:
         add(server)
     health_servicer = health.HealthServicer()
@@ -106,7 +116,11 @@ def create_server(
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME],
                                         server)
-    port = server.add_insecure_port(address)
+    if security:
+        credentials = grpc.ssl_server_credentials([(security.private_key, security.cert_chain)])
+        port = server.add_secure_port(address, credentials)
+    else:
+        port = server.add_insecure_port(address)
     if port == 0:
         raise RuntimeError(f"could not bind gRPC server to {address}")
     return server, port, health_servicer
@@ -139,3 +153,139 @@ def serve_until_signalled(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+# Off-box security (DESIGN.md: services listen on loopback by default; anywhere else they need
+# TLS and a service credential). One bearer token is shared by the processes of one stack.
+
+AUTHORIZATION_KEY = "authorization"
+
+
+def is_loopback(address: str) -> bool:
+    """True for a listen address or target on this machine only (127.0.0.0/8, ::1, localhost)."""
+    host = address.rsplit(":", 1)[0] if ":" in address else address
+    host = host.strip("[]").removeprefix("ipv4:").removeprefix("ipv6:")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ServerSecurity:
+    """What a server needs off-box: its certificate chain and key (PEM) and the expected token."""
+
+    cert_chain: bytes
+    private_key: bytes
+    token: str
+
+
+class BearerTokenInterceptor(grpc.ServerInterceptor):
+    """Rejects, as UNAUTHENTICATED, every call that lacks `authorization: Bearer <token>`."""
+
+    def __init__(self, token: str) -> None:
+        self._expected = f"Bearer {token}".encode()
+
+    def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
+        supplied = dict(details.invocation_metadata or ()).get(AUTHORIZATION_KEY, "")
+        handler = continuation(details)
+        if handler is None or hmac.compare_digest(str(supplied).encode(), self._expected):
+            return handler
+
+        def deny(_request: Any, context: grpc.ServicerContext) -> Any:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong service credential")
+
+        if handler.request_streaming and handler.response_streaming:
+            return grpc.stream_stream_rpc_method_handler(deny)
+        if handler.request_streaming:
+            return grpc.stream_unary_rpc_method_handler(deny)
+        if handler.response_streaming:
+            return grpc.unary_stream_rpc_method_handler(deny)
+        return grpc.unary_unary_rpc_method_handler(deny)
+
+
+def channel_credentials(*, root_cert: bytes, token: str) -> grpc.ChannelCredentials:
+    """TLS trusting `root_cert` (PEM), with the service token on every call."""
+    return grpc.composite_channel_credentials(
+        grpc.ssl_channel_credentials(root_certificates=root_cert),
+        grpc.access_token_call_credentials(token),
+    )
+
+
+def client_channel(target: str, credentials: grpc.ChannelCredentials | None) -> grpc.Channel:
+    """A blocking channel: TLS + token when `credentials` are given, plaintext otherwise."""
+    if credentials is None:
+        return grpc.insecure_channel(target)
+    return grpc.secure_channel(target, credentials)
+
+
+def _read(path: Path | None) -> bytes:
+    return path.read_bytes() if path else b""
+
+
+class ServiceSecuritySettings(BaseSettings):
+    """TLS and service-credential settings shared by the three services (with their prefix).
+
+    Subclasses define `address`. Off loopback (or with require_tls) the certificate, key and
+    token must all be set, and the process refuses to start naming what is missing.
+    """
+
+    address: str
+    tls_cert_file: Path | None = Field(
+        default=None, description="PEM certificate chain the service presents (TLS on when set)")
+    tls_key_file: Path | None = Field(
+        default=None, description="PEM private key of that certificate")
+    tls_root_cert_file: Path | None = Field(
+        default=None, description="PEM CA certificate this service trusts when it calls another")
+    service_token: SecretStr | None = Field(
+        default=None, description="The stack's shared service credential (bearer token)")
+    service_token_file: Path | None = Field(
+        default=None, description="File holding the service credential (instead of the token)")
+    require_tls: bool = Field(
+        default=False, description="Demand TLS and the credential even on loopback")
+
+    def _env(self, name: str) -> str:
+        return f"{self.model_config.get('env_prefix', '')}{name}".upper()
+
+    @model_validator(mode="after")
+    def _off_box_needs_tls_and_a_credential(self) -> Self:
+        for name in ("tls_cert_file", "tls_key_file", "tls_root_cert_file", "service_token_file"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"{self._env(name)} names {path}, which is not a readable file")
+        configured = {
+            "tls_cert_file": self.tls_cert_file is not None,
+            "tls_key_file": self.tls_key_file is not None,
+            "service_token": bool(self.token()),
+        }
+        if self.require_tls or not is_loopback(self.address) or any(configured.values()):
+            missing = [self._env(name) for name, present in configured.items() if not present]
+            if missing:
+                why = ("REQUIRE_TLS is on" if self.require_tls
+                       else f"{self._env('address')}={self.address} is not loopback"
+                       if not is_loopback(self.address) else "TLS is partly configured")
+                missing = [f"{name} (or {name}_FILE)" if name.endswith("SERVICE_TOKEN") else name
+                           for name in missing]
+                raise ValueError(f"{why}: set {', '.join(missing)}")
+        return self
+
+    def token(self) -> str:
+        """The service credential, from the variable or the file it names; empty when unset."""
+        if self.service_token is not None and self.service_token.get_secret_value():
+            return self.service_token.get_secret_value()
+        return _read(self.service_token_file).decode().strip()
+
+    def server_security(self) -> ServerSecurity | None:
+        """TLS + token for the listening port, or None for plaintext on loopback."""
+        if self.tls_cert_file is None or self.tls_key_file is None:
+            return None
+        return ServerSecurity(cert_chain=_read(self.tls_cert_file),
+                              private_key=_read(self.tls_key_file), token=self.token())
+
+    def client_credentials(self) -> grpc.ChannelCredentials | None:
+        """What this service presents when it calls another: TLS (root cert) and its token."""
+        if self.tls_root_cert_file is None or not self.token():
+            return None
+        return channel_credentials(root_cert=_read(self.tls_root_cert_file), token=self.token())

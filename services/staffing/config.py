@@ -1,10 +1,12 @@
 """Settings of the staffing service, from CLINOPS_STAFFING_* environment variables."""
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from clinops.rpc import ServiceSecuritySettings
 
 
-class StaffingSettings(BaseSettings):
+class StaffingSettings(ServiceSecuritySettings):
     """Where the staffing service keeps its data and listens, and whom it asks about certs."""
 
     model_config = SettingsConfigDict(env_prefix="CLINOPS_STAFFING_")

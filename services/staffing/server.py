@@ -339,7 +339,7 @@ class _Unchecked:
 def create_server(
     *, store: StaffingStore, clock: Clock, address: str = "127.0.0.1:0",
     training_target: str = "", certifications: usecases.CertificationChecker | None = None,
-    rules: ClaimRules | None = None,
+    rules: ClaimRules | None = None, security: rpc.ServerSecurity | None = None,
 ) -> tuple[grpc.Server, int]:
     """A staffing server with health and reflection, bound but not started; port 0 → OS picks.
 
@@ -349,29 +349,32 @@ def create_server(
     if certifications is None and training_target:
         certifications = TrainingChecker.connect(training_target)
     server, port, _ = _create(store=store, clock=clock, address=address,
-                              certifications=certifications, rules=rules)
+                              certifications=certifications, rules=rules, security=security)
     return server, port
 
 
 def _create(*, store: StaffingStore, clock: Clock, address: str,  # noqa: ANN202
             certifications: usecases.CertificationChecker | None = None,
-            rules: ClaimRules | None = None):
+            rules: ClaimRules | None = None, security: rpc.ServerSecurity | None = None):
     servicer = StaffingServicer(store=store, clock=clock, certifications=certifications,
                                 rules=rules)
     add = functools.partial(staffing_pb2_grpc.add_StaffingServiceServicer_to_server, servicer)
-    return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address)
+    return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
+                              security=security)
 
 
 def serve(settings: StaffingSettings, *, grace_seconds: float = 5.0) -> None:
     """Migrate, bind, serve until SIGTERM/SIGINT, then report NOT_SERVING and stop with grace."""
     migrate(settings.database_url)
     store = StaffingStore.open(settings.database_url)
-    checker = TrainingChecker.connect(settings.training_target,
-                                      deadline_seconds=settings.training_deadline_seconds)
+    # Off-box, staffing presents TLS (trusting CLINOPS_STAFFING_TLS_ROOT_CERT_FILE) and its token.
+    channel = rpc.client_channel(settings.training_target, settings.client_credentials())
+    checker = TrainingChecker(channel, deadline_seconds=settings.training_deadline_seconds)
     rules = ClaimRules(min_rest_hours=settings.min_rest_hours,
                        weekly_hours_threshold=settings.weekly_hours_threshold)
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
-                                   certifications=checker, rules=rules)
+                                   certifications=checker, rules=rules,
+                                   security=settings.server_security())
     try:
         rpc.serve_until_signalled(server, health, name="staffing", port=port,
                                   grace_seconds=grace_seconds)

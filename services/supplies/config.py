@@ -1,10 +1,12 @@
 """Settings of the supplies service, from CLINOPS_SUPPLIES_* environment variables."""
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from clinops.rpc import ServiceSecuritySettings
 
 
-class SuppliesSettings(BaseSettings):
+class SuppliesSettings(ServiceSecuritySettings):
     """Where the supplies service keeps its data and listens, and how far back demand looks."""
 
     model_config = SettingsConfigDict(env_prefix="CLINOPS_SUPPLIES_")

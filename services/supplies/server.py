@@ -266,17 +266,20 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
 
 def create_server(
     *, store: SuppliesStore, clock: Clock, address: str = "127.0.0.1:0",
-    window_days: int = DEFAULT_WINDOW_DAYS,
+    window_days: int = DEFAULT_WINDOW_DAYS, security: rpc.ServerSecurity | None = None,
 ) -> tuple[grpc.Server, int]:
     """A supplies server with health and reflection, bound but not started; port 0 → OS picks."""
-    server, port, _ = _create(store=store, clock=clock, address=address, window_days=window_days)
+    server, port, _ = _create(store=store, clock=clock, address=address, window_days=window_days,
+                              security=security)
     return server, port
 
 
-def _create(*, store: SuppliesStore, clock: Clock, address: str, window_days: int):  # noqa: ANN202
+def _create(*, store: SuppliesStore, clock: Clock, address: str, window_days: int,  # noqa: ANN202
+            security: rpc.ServerSecurity | None = None):
     servicer = SuppliesServicer(store=store, clock=clock, window_days=window_days)
     add = functools.partial(supplies_pb2_grpc.add_SuppliesServiceServicer_to_server, servicer)
-    return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address)
+    return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
+                              security=security)
 
 
 def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:
@@ -284,7 +287,8 @@ def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:
     migrate(settings.database_url)
     store = SuppliesStore.open(settings.database_url)
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
-                                   window_days=settings.demand_window_days)
+                                   window_days=settings.demand_window_days,
+                                   security=settings.server_security())
     try:
         rpc.serve_until_signalled(server, health, name="supplies", port=port,
                                   grace_seconds=grace_seconds)

@@ -1,9 +1,11 @@
 """Settings of the training service, from CLINOPS_TRAINING_* environment variables."""
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from clinops.rpc import ServiceSecuritySettings
 
 
-class TrainingSettings(BaseSettings):
+class TrainingSettings(ServiceSecuritySettings):
     """Where the training service keeps its data and listens, and the facility's time zone."""
 
     model_config = SettingsConfigDict(env_prefix="CLINOPS_TRAINING_")

@@ -323,17 +323,20 @@ def _check_zone(time_zone: str) -> str:
 
 def create_server(
     *, store: TrainingStore, clock: Clock, address: str = "127.0.0.1:0",
-    time_zone: str = usecases.DEFAULT_TIME_ZONE,
+    time_zone: str = usecases.DEFAULT_TIME_ZONE, security: rpc.ServerSecurity | None = None,
 ) -> tuple[grpc.Server, int]:
     """A training server with health and reflection, bound but not started; port 0 → OS picks."""
-    server, port, _ = _create(store=store, clock=clock, address=address, time_zone=time_zone)
+    server, port, _ = _create(store=store, clock=clock, address=address, time_zone=time_zone,
+                              security=security)
     return server, port
 
 
-def _create(*, store: TrainingStore, clock: Clock, address: str, time_zone: str):  # noqa: ANN202
+def _create(*, store: TrainingStore, clock: Clock, address: str, time_zone: str,  # noqa: ANN202
+            security: rpc.ServerSecurity | None = None):
     servicer = TrainingServicer(store=store, clock=clock, time_zone=_check_zone(time_zone))
     add = functools.partial(training_pb2_grpc.add_TrainingServiceServicer_to_server, servicer)
-    return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address)
+    return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
+                              security=security)
 
 
 def serve(settings: TrainingSettings, *, grace_seconds: float = 5.0) -> None:
@@ -341,7 +344,8 @@ def serve(settings: TrainingSettings, *, grace_seconds: float = 5.0) -> None:
     migrate(settings.database_url)
     store = TrainingStore.open(settings.database_url)
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
-                                   time_zone=settings.time_zone)
+                                   time_zone=settings.time_zone,
+                                   security=settings.server_security())
     try:
         rpc.serve_until_signalled(server, health, name="training", port=port,
                                   grace_seconds=grace_seconds)
