@@ -1,15 +1,25 @@
-"""The `/certs` answers: someone's certifications with days left, a unit's compliance, a renewal."""
+"""The `/certs` answers: someone's certifications with days left, a unit's compliance, a renewal
+and its review in the reviewer's DM, and the compliance export as CSV."""
+
+import csv
+import io
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
-from bot.ids import BlockId
+from bot.ids import ActionId, BlockId, CallbackId
 from clinops.common.v1 import common_pb2
 from clinops.training.v1 import training_pb2
 
@@ -160,12 +170,6 @@ def compliance_text(response: training_pb2.GetUnitComplianceResponse) -> str:
             f"fully compliant ({response.fully_compliant} of {response.staff_count})")
 
 
-def renewal_text(renewal: training_pb2.Renewal) -> str:
-    return (f"Your {renewal.certification_code} renewal (expires {iso(renewal.expires_on)}) is "
-            "submitted for verification. Your educator or unit manager checks the card; your "
-            "record changes once it is verified.")
-
-
 def renewal_blocks(renewal: training_pb2.Renewal) -> list[Block]:
     text = f":white_check_mark: {renewal_text(renewal)}"
     return [SectionBlock(block_id=BlockId.CERTS_RENEWAL, text=MarkdownTextObject(text=text))]
@@ -173,3 +177,146 @@ def renewal_blocks(renewal: training_pb2.Renewal) -> list[Block]:
 
 def refused_blocks(text: str) -> list[Block]:
     return [SectionBlock(block_id=BlockId.CERTS_REFUSED, text=MarkdownTextObject(text=text))]
+
+
+def renewal_text(renewal: training_pb2.Renewal) -> str:
+    return (f"Your {renewal.certification_code} renewal (expires {iso(renewal.expires_on)}) is "
+            "submitted for verification. Your educator or unit manager checks the card; your "
+            "record changes once it is verified.")
+
+
+def _names(actors: list[common_pb2.Actor]) -> str:
+    names = [a.display_name or a.staff_id for a in actors]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def submitted_text(response: training_pb2.SubmitRenewalResponse) -> str:
+    """What the submitter reads: submitted, and who was asked to verify it."""
+    sent = (f" Sent to {_names(list(response.reviewers))}." if response.reviewers else "")
+    return renewal_text(response.renewal) + sent
+
+
+def submitted_blocks(response: training_pb2.SubmitRenewalResponse) -> list[Block]:
+    return [SectionBlock(block_id=BlockId.CERTS_RENEWAL, text=MarkdownTextObject(
+        text=f":white_check_mark: {submitted_text(response)}"))]
+
+
+def _submitter(renewal: training_pb2.Renewal) -> str:
+    return renewal.submitted_by.display_name or renewal.staff_id
+
+
+def review_text(renewal: training_pb2.Renewal) -> str:
+    """'Derek Lindqvist submitted ACLS renewal, expires 2028-11-30'."""
+    return (f"{_submitter(renewal)} submitted {renewal.certification_code} renewal, expires "
+            f"{iso(renewal.expires_on)}")
+
+
+def review_blocks(renewal: training_pb2.Renewal) -> list[Block]:
+    """The reviewer's DM: who renewed what, with Verify and Reject (value: the renewal id)."""
+    return [
+        SectionBlock(block_id=BlockId.RENEWAL_REVIEW, text=MarkdownTextObject(
+            text=f"{review_text(renewal)}.\nCheck the card before you verify: only a verified "
+                 "renewal changes the record.")),
+        ActionsBlock(block_id=BlockId.RENEWAL_ACTIONS, elements=[
+            ButtonElement(text="Verify", action_id=ActionId.VERIFY_RENEWAL,
+                          value=renewal.renewal_id, style="primary"),
+            ButtonElement(text="Reject", action_id=ActionId.REJECT_RENEWAL,
+                          value=renewal.renewal_id, style="danger"),
+        ]),
+    ]
+
+
+def decision_line(renewal: training_pb2.Renewal) -> str:
+    """'Verified by Elaine Brennan' or 'Rejected by Elaine Brennan: card is illegible'."""
+    by = renewal.decided_by.display_name or renewal.decided_by.staff_id
+    if renewal.state == training_pb2.RENEWAL_STATE_VERIFIED:
+        return f"Verified by {by}"
+    return f"Rejected by {by}: {renewal.rejection_reason}"
+
+
+def decided_text(renewal: training_pb2.Renewal) -> str:
+    return f"{review_text(renewal)} — {decision_line(renewal)}"
+
+
+def decided_blocks(renewal: training_pb2.Renewal) -> list[Block]:
+    """The reviewer's DM once decided: the same submission, the decision, no buttons."""
+    mark = (":white_check_mark:" if renewal.state == training_pb2.RENEWAL_STATE_VERIFIED
+            else ":x:")
+    return [
+        SectionBlock(block_id=BlockId.RENEWAL_REVIEW,
+                     text=MarkdownTextObject(text=f"{review_text(renewal)}.")),
+        ContextBlock(block_id=BlockId.RENEWAL_STATE, elements=[MarkdownTextObject(
+            text=f"{mark} {decision_line(renewal)}")]),
+    ]
+
+
+def outcome_text(renewal: training_pb2.Renewal) -> str:
+    """The submitter's DM: verified (the record now runs to the new date), or why not."""
+    by = renewal.decided_by.display_name or renewal.decided_by.staff_id
+    code = renewal.certification_code
+    if renewal.state == training_pb2.RENEWAL_STATE_VERIFIED:
+        return (f"Your {code} renewal was verified by {by}: your record now runs through "
+                f"{iso(renewal.expires_on)}.")
+    return (f"Your {code} renewal was rejected by {by}. Reason: {renewal.rejection_reason}\n"
+            f"Fix it and submit again with `/certs renew {code} &lt;expires YYYY-MM-DD&gt;`.")
+
+
+def reject_renewal_modal(renewal_id: str, place: str) -> View:
+    """Asks the reason, which the service requires; carries the renewal id and the DM's place."""
+    return View(
+        type="modal",
+        callback_id=CallbackId.REJECT_RENEWAL,
+        private_metadata=place,
+        title=PlainTextObject(text="Reject renewal"),
+        submit=PlainTextObject(text="Reject"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[InputBlock(
+            block_id=BlockId.RENEWAL_REJECT_REASON,
+            label=PlainTextObject(text="Reason (sent to the nurse)"),
+            element=PlainTextInputElement(action_id=ActionId.REJECT_RENEWAL_REASON_INPUT,
+                                          multiline=True, max_length=500),
+        )],
+    )
+
+
+EXPORT_HEADER = ("person", "role", "certification", "expires", "status", "days left")
+_STATUS = {
+    training_pb2.RECORD_STATUS_CURRENT: "current",
+    training_pb2.RECORD_STATUS_EXPIRING: "expiring",
+    training_pb2.RECORD_STATUS_EXPIRED: "expired",
+    training_pb2.RECORD_STATUS_PENDING_VERIFICATION: "pending verification",
+}
+
+
+def export_row(row: training_pb2.ComplianceExportRow) -> tuple[str, ...]:
+    """One required certification of one person; nothing on file reads 'missing'."""
+    person = row.display_name or row.staff_id
+    if not row.HasField("record"):
+        return (person, row.role, row.certification_code, "", "missing", "")
+    record = row.record
+    return (person, row.role, row.certification_code, iso(record.expires_on),
+            _STATUS.get(record.status, "unknown"), str(record.days_left))
+
+
+def export_csv(export: training_pb2.ExportUnitComplianceResponse) -> str:
+    """The surveyor's list: a header, then one row per person and required certification."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_HEADER)
+    writer.writerows(export_row(r) for r in export.rows)
+    return out.getvalue()
+
+
+def export_filename(export: training_pb2.ExportUnitComplianceResponse) -> str:
+    return f"{export.unit_id}-certifications-{iso(export.on)}.csv"
+
+
+def export_title(export: training_pb2.ExportUnitComplianceResponse) -> str:
+    return f"{export.unit_id} certification compliance as of {iso(export.on)}"
+
+
+def export_text(export: training_pb2.ExportUnitComplianceResponse) -> str:
+    """The ephemeral answer: where the file went and what is in it (no names in the channel)."""
+    people = len({r.staff_id for r in export.rows})
+    return (f"Sent you {export_filename(export)} by DM: {len(export.rows)} required "
+            f"certifications of {people} staff.")

@@ -6,6 +6,7 @@ import pytest
 
 from bot.commands.certs import (
     CertsUsage,
+    ComplianceExport,
     MyCerts,
     Renewal,
     SomeonesCerts,
@@ -66,8 +67,13 @@ def test_help_is_the_usage_without_a_problem() -> None:
     assert parse_certs("HELP me") == CertsUsage()
 
 
-@pytest.mark.parametrize("text", ["ICU export", "foo bar", "<script>", "ICU!"])
+@pytest.mark.parametrize("text", ["ICU export now", "ICU exports", "foo bar", "<script>", "ICU!"])
 def test_anything_else_is_the_usage_naming_what_was_not_understood(text: str) -> None:
     answer = parse_certs(text)
     assert isinstance(answer, CertsUsage)
     assert answer.problem.startswith("I don't understand")
+
+
+@pytest.mark.parametrize("text", ["ICU export", "icu EXPORT", "  4w   export "])
+def test_a_unit_followed_by_export_asks_for_the_compliance_csv(text: str) -> None:
+    assert parse_certs(text) == ComplianceExport(text.split()[0].upper())
