@@ -16,7 +16,7 @@ from clinops import rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.training.v1 import training_pb2, training_pb2_grpc
-from services.training import usecases
+from services.training import reminders, usecases
 from services.training.config import TrainingSettings
 from services.training.errors import (
     AlreadyDecided,
@@ -232,7 +232,7 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             on = _date(request.on, "on") or usecases.today(self.clock, self.time_zone)
             expiring = usecases.list_expiring(
                 on=on, since=_date(request.since, "since"), unit_id=request.unit_id,
-                store=self.store,
+                store=self.store, stale_claims_before=self.clock() - reminders.CLAIM_LEASE,
             )
             return training_pb2.ListExpiringResponse(
                 expiring=[_expiring_message(e) for e in expiring])
@@ -241,12 +241,34 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         with _domain_errors(context):
             expires_on = _date(request.expires_on, "expires_on", required=True)
             assert expires_on is not None
-            recorded = usecases.record_reminder_sent(
-                staff_id=request.staff_id, certification_code=request.certification_code,
-                expires_on=expires_on, threshold_days=request.threshold_days,
-                store=self.store, clock=self.clock,
+            if request.phase not in training_pb2.ReminderPhase.values():
+                raise InvalidInput({"phase": f"unknown value {request.phase}"})
+            phase = (reminders.Phase.ONE_STEP if not request.phase else reminders.Phase(
+                training_pb2.ReminderPhase.Name(request.phase).removeprefix("REMINDER_PHASE_")))
+            recorded, claim_id = reminders.record_reminder(
+                phase=phase, claim_id=request.claim_id, staff_id=request.staff_id,
+                certification_code=request.certification_code, expires_on=expires_on,
+                threshold_days=request.threshold_days, store=self.store, clock=self.clock,
             )
-            return training_pb2.RecordReminderSentResponse(recorded=recorded)
+            return training_pb2.RecordReminderSentResponse(recorded=recorded, claim_id=claim_id)
+
+    def ListCertificationDigest(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            on = _date(request.on, "on") or usecases.today(self.clock, self.time_zone)
+            digests = reminders.list_certification_digest(
+                on=on, upcoming_within_days=request.upcoming_within_days,
+                unit_id=request.unit_id, store=self.store,
+            )
+            return training_pb2.ListCertificationDigestResponse(units=[
+                training_pb2.UnitCertificationDigest(
+                    unit_id=d.unit.unit_id, unit_name=d.unit.name,
+                    managers=[common_pb2.Actor(
+                        slack_team_id=m.slack_team_id, slack_user_id=m.slack_user_id,
+                        staff_id=m.staff_id, display_name=m.display_name) for m in d.managers],
+                    expired=[_expiring_message(e) for e in d.expired],
+                    upcoming=[_expiring_message(e) for e in d.upcoming],
+                ) for d in digests
+            ])
 
     def GetUnitCompliance(self, request, context):  # noqa: ANN001, ANN201, N802
         caller = rpc.caller_from(context)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,7 @@ from services.training.tables import (
 DEFAULT_DATABASE_URL = "sqlite:///data/training.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 ReminderKey = tuple[str, str, date, int]  # staff, certification code, expires on, threshold
+CLAIMED = "CLAIMED"  # a reminder claimed before its DM; SENT once Slack accepted it
 
 
 def normalise_unit_id(unit_id: str) -> str:
@@ -111,6 +112,12 @@ def _put_record(session: Session, record: CertificationRecord) -> None:
     row.expiry_derived, row.evidence_reference = record.expiry_derived, record.evidence_reference
     row.verified_by, row.verified_at = record.verified_by, record.verified_at
     session.add(row)
+
+
+def _reminder_is(key: ReminderKey) -> tuple:
+    staff_id, code, expires_on, threshold = key
+    return (ReminderSentRow.staff_id == staff_id, ReminderSentRow.certification_code == code,
+            ReminderSentRow.expires_on == expires_on, ReminderSentRow.threshold_days == threshold)
 
 
 class TrainingStore:
@@ -352,14 +359,71 @@ class TrainingStore:
                 session.add(_audit_row(audit))
         return inserted
 
-    def reminders_recorded(self, staff_ids: Iterable[str] | None = None) -> set[ReminderKey]:
-        """Keys of reminders already recorded (for these people, or everyone)."""
+    def reminders_recorded(self, staff_ids: Iterable[str] | None = None, *,
+                           stale_claims_before: datetime | None = None) -> set[ReminderKey]:
+        """Keys of reminders already recorded (for these people, or everyone).
+
+        With `stale_claims_before`, claims made before it and never sent are left out: their
+        sender died between claim and DM, so the reminder is due again.
+        """
         query = select(ReminderSentRow)
         if staff_ids is not None:
             query = query.where(ReminderSentRow.staff_id.in_(list(staff_ids)))
+        if stale_claims_before is not None:
+            query = query.where(or_(ReminderSentRow.state != CLAIMED,
+                                    ReminderSentRow.claimed_at >= stale_claims_before))
         with self._session() as session:
             return {(r.staff_id, r.certification_code, r.expires_on, r.threshold_days)
                     for r in session.scalars(query)}
+
+    def claim_reminder(self, key: ReminderKey, *, claim_id: str, at: datetime,
+                       stale_before: datetime, audit: AuditEntry | None = None) -> bool:
+        """Claim a reminder before sending it: True for one caller only.
+
+        A new key is inserted (ON CONFLICT DO NOTHING); an existing claim is taken over only when
+        it was never sent and was made before `stale_before` (its sender died mid-delivery).
+        """
+        staff_id, code, expires_on, threshold = key
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(ReminderSentRow).values(
+            staff_id=staff_id, certification_code=code, expires_on=expires_on,
+            threshold_days=threshold, sent_at=at, state=CLAIMED, claim_id=claim_id,
+            claimed_at=at,
+        ).on_conflict_do_nothing(
+            index_elements=["staff_id", "certification_code", "expires_on", "threshold_days"]
+        ).returning(ReminderSentRow.reminder_id)
+        with self._session() as session, session.begin():
+            claimed = session.execute(statement).scalar_one_or_none() is not None
+            if not claimed:
+                taken_over = session.execute(
+                    update(ReminderSentRow).where(
+                        *_reminder_is(key), ReminderSentRow.state == CLAIMED,
+                        ReminderSentRow.claimed_at < stale_before,
+                    ).values(claim_id=claim_id, claimed_at=at, sent_at=at)
+                )
+                claimed = taken_over.rowcount == 1
+            if claimed and audit is not None:
+                session.add(_audit_row(audit))
+        return claimed
+
+    def settle_reminder(self, key: ReminderKey, *, claim_id: str, sent: bool, at: datetime,
+                        audit: AuditEntry | None = None) -> bool:
+        """SENT (Slack took the DM) or released (it did not: the row goes, a later scan retries).
+
+        False when the claim is no longer `claim_id`'s (taken over, or already settled).
+        """
+        mine = (*_reminder_is(key), ReminderSentRow.state == CLAIMED,
+                ReminderSentRow.claim_id == claim_id)
+        with self._session() as session, session.begin():
+            if sent:
+                result = session.execute(update(ReminderSentRow).where(*mine)
+                                         .values(state="SENT", sent_at=at))
+            else:
+                result = session.execute(delete(ReminderSentRow).where(*mine))
+            settled = result.rowcount == 1
+            if settled and audit is not None:
+                session.add(_audit_row(audit))
+        return settled
 
     # Audit
     def append_audit(self, entry: AuditEntry) -> None:

@@ -105,6 +105,10 @@ class ReminderSentRow(Base):
     expires_on: Mapped[date] = mapped_column(Date)
     threshold_days: Mapped[int]
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # CLAIMED before the DM goes out, SENT once Slack accepted it (one-step records: SENT).
+    state: Mapped[str] = mapped_column(String(8), default="SENT")
+    claim_id: Mapped[str] = mapped_column(String(32), default="")
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditRow(Base):

@@ -65,7 +65,9 @@ class Store(Protocol):
                        audit: AuditEntry | None = None) -> Renewal: ...
     def record_reminder(self, key: ReminderKey, *, sent_at: datetime,
                         audit: AuditEntry | None = None) -> bool: ...
-    def reminders_recorded(self, staff_ids: list[str] | None = None) -> set[ReminderKey]: ...
+    def reminders_recorded(self, staff_ids: list[str] | None = None, *,
+                           stale_claims_before: datetime | None = None,
+                           ) -> set[ReminderKey]: ...
     def append_audit(self, entry: AuditEntry) -> None: ...
 
 
@@ -238,8 +240,12 @@ def check_eligibility(
 
 def list_expiring(
     *, on: date, since: date | None, unit_id: str, store: Store,
+    stale_claims_before: datetime | None = None,
 ) -> list[Expiring]:
-    """Records crossing a reminder threshold after `since` up to `on`, not yet recorded as sent."""
+    """Records crossing a reminder threshold after `since` up to `on`, not yet recorded as sent.
+
+    Claims older than `stale_claims_before` that were never sent count as not sent.
+    """
     if since is not None and since > on:
         raise InvalidInput({"since": "after `on`"})
     cleaned = _check_id(unit_id, "unit_id")
@@ -251,7 +257,7 @@ def list_expiring(
     if not due:
         return []
     staff_ids = sorted({d.record.staff_id for d in due})
-    sent = store.reminders_recorded(staff_ids)
+    sent = store.reminders_recorded(staff_ids, stale_claims_before=stale_claims_before)
     staff = store.find_staff(staff_ids)
     expiring = []
     for item in due:
