@@ -15,6 +15,7 @@ from bot import errors
 from bot.clients import ServiceClients
 from bot.commands import census, certs, clinops, open_shift, shift_gap, supply
 from bot.config import BotSettings
+from bot.dedupe import Dedupe, from_environment
 from clinops.rpc import Caller
 
 logger = logging.getLogger("clinops.bot")
@@ -33,8 +34,14 @@ def web_client(settings: BotSettings) -> AsyncWebClient:
     )
 
 
-def create_app(settings: BotSettings, clients: ServiceClients) -> AsyncApp:
-    """The bot: signature verification on, answers inside the request (process_before_response)."""
+def create_app(settings: BotSettings, clients: ServiceClients, *,
+               dedupe: Dedupe | None = None) -> AsyncApp:
+    """The bot: signature verification on, answers inside the request (process_before_response).
+
+    `dedupe` remembers Events API deliveries already handled (Redis at CLINOPS_REDIS_URL unless
+    given; the client connects on the first event, not here).
+    """
+    seen = dedupe if dedupe is not None else from_environment()
     # AsyncApp checks the token with auth.test lazily, on the first request, never here.
     app = AsyncApp(
         client=web_client(settings),
@@ -55,6 +62,7 @@ def create_app(settings: BotSettings, clients: ServiceClients) -> AsyncApp:
         )
         for name, client in clients.acting_for(caller).items():
             context[name] = client
+        context["dedupe"] = seen
         await next()
 
     errors.register(app)

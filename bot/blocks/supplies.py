@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
+    NumberInputElement,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
@@ -213,9 +214,13 @@ def proposal_blocks(proposal: supplies_pb2.Proposal) -> list[Block]:
         blocks.append(ActionsBlock(block_id=BlockId.PROPOSAL_ACTIONS, elements=[
             ButtonElement(text="Approve", action_id=ActionId.APPROVE_PROPOSAL,
                           value=proposal.proposal_id, style="primary"),
+            ButtonElement(text="Edit quantities", action_id=ActionId.EDIT_QUANTITIES,
+                          value=proposal.proposal_id),
             ButtonElement(text="Reject", action_id=ActionId.REJECT_PROPOSAL,
                           value=proposal.proposal_id, style="danger"),
         ]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text="Approvers can also reply in this thread: `approve` or `reject &lt;reason&gt;`.")]))
     return blocks
 
 
@@ -262,3 +267,52 @@ def reject_modal(proposal_id: str) -> View:
                                           multiline=True, max_length=500),
         )],
     )
+
+
+# ---- edit quantities ----------------------------------------------------------------------------
+
+def edit_block_id(sku: str) -> str:
+    """The modal block of one line: the SKU rides in the id, so a field error lands beside it."""
+    return f"{BlockId.EDIT_QUANTITY}.{sku}"
+
+
+def edit_modal(proposal: supplies_pb2.Proposal) -> View:
+    """One whole-number input per line, filled with today's quantity; carries the proposal id."""
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(
+        text=f"Quantities in items ({proposal.unit_id}); the service rounds each up to whole "
+             "packs. 0 drops a line from the order."))]
+    for line in proposal.lines[:MAX_LINES]:
+        pack = max(line.pack_size, 1)
+        packs = f", packs of {pack}" if pack > 1 else ""
+        blocks.append(InputBlock(
+            block_id=edit_block_id(line.sku),
+            label=PlainTextObject(text=f"{line.item_name or line.sku} ({line.sku}{packs})"[:2000]),
+            element=NumberInputElement(action_id=ActionId.EDIT_QUANTITY_INPUT,
+                                       is_decimal_allowed=False, initial_value=line.quantity,
+                                       min_value=0),
+            hint=PlainTextObject(text=f"Proposed {line.quantity} · reorder point "
+                                      f"{line.reorder_point} · position {line.inventory_position}"
+                                      f" · par {line.par}"),
+        ))
+    return View(
+        type="modal",
+        callback_id=CallbackId.EDIT_QUANTITIES,
+        private_metadata=proposal.proposal_id,
+        title=PlainTextObject(text=f"Edit {proposal.proposal_id}"[:24]),
+        submit=PlainTextObject(text="Save quantities"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+    )
+
+
+def edited_text(proposal: supplies_pb2.Proposal, editor_user_id: str,
+                skus: list[str] | tuple[str, ...] = ()) -> str:
+    """The thread's record of an edit: who, the new quantities, the new total."""
+    shown = [line for line in proposal.lines if not skus or line.sku in skus]
+    changes = ", ".join(f"{line.sku} {line.quantity}" for line in shown)
+    return (f":pencil2: Quantities edited by <@{editor_user_id}>: {changes}. New total "
+            f"{money(proposal.total_cents)}.")
+
+
+THREAD_USAGE = ("To decide in this thread, reply `approve`, or `reject &lt;reason&gt;` — e.g. "
+                "`reject central supply is sending a cart`.")

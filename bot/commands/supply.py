@@ -1,4 +1,5 @@
-"""`/supply status|count|help`, and Approve / Reject on a reorder proposal in the unit channel.
+"""`/supply status|count|help`; Approve / Edit quantities / Reject on a reorder proposal in the
+unit channel, and `approve` / `reject <reason>` replied in its thread.
 
 Who may decide is the supplies service's call, not the button's: the bot passes the clicker in
 metadata and shows the service's refusal.
@@ -13,17 +14,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.messages import error_blocks, usage_blocks, usage_text
 from bot.blocks.supplies import (
+    THREAD_USAGE,
     count_blocks,
     count_text,
-    decision_text,
-    proposal_blocks,
-    proposal_text,
+    edit_block_id,
+    edit_modal,
+    edited_text,
     reject_modal,
     stock_status_blocks,
     stock_status_text,
 )
 from bot.clients import ServiceCallError, SuppliesClient
+from bot.dedupe import Dedupe
 from bot.ids import ActionId, BlockId, CallbackId
+from bot.supply_posts import echo_in_thread, post_new_proposals
 from clinops.supplies.v1 import supplies_pb2
 
 COMMAND = "/supply"
@@ -129,19 +133,8 @@ async def _post_or_update(counted: supplies_pb2.RecordCountResponse, supplies: S
     updated where it stands. Returns the channel it is in ("" when the unit has none)."""
     if not counted.HasField("proposal"):
         return ""
-    proposal = counted.proposal
-    if proposal.slack_message_ts:
-        await client.chat_update(channel=proposal.slack_channel_id,
-                                 ts=proposal.slack_message_ts,
-                                 blocks=proposal_blocks(proposal), text=proposal_text(proposal))
-        return proposal.slack_channel_id
-    channel = proposal.unit_slack_channel_id
-    if not channel:
-        return ""
-    posted = await client.chat_postMessage(channel=channel, blocks=proposal_blocks(proposal),
-                                           text=proposal_text(proposal))
-    await supplies.set_proposal_message(proposal.proposal_id, posted["channel"], posted["ts"])
-    return posted["channel"]
+    posted = await post_new_proposals(client, supplies, [counted.proposal])
+    return posted[0].channel_id if posted else ""
 
 
 def action_idempotency_key(body: dict, action: dict) -> str:
@@ -150,17 +143,6 @@ def action_idempotency_key(body: dict, action: dict) -> str:
     user = (body.get("user") or {}).get("id", "")
     message_ts = (body.get("container") or {}).get("message_ts", "")
     return f"slack:{team}:{user}:{message_ts}:{action.get('action_ts', '')}"
-
-
-async def _echo_decision(proposal: supplies_pb2.Proposal, client: AsyncWebClient) -> None:
-    """The decision in the proposal's thread, and the parent message showing the new state."""
-    if not (proposal.slack_channel_id and proposal.slack_message_ts):
-        return
-    await client.chat_postMessage(channel=proposal.slack_channel_id,
-                                  thread_ts=proposal.slack_message_ts,
-                                  text=decision_text(proposal))
-    await client.chat_update(channel=proposal.slack_channel_id, ts=proposal.slack_message_ts,
-                             blocks=proposal_blocks(proposal), text=proposal_text(proposal))
 
 
 async def approve(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond, context: dict,
@@ -180,7 +162,7 @@ async def approve(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond
         await respond(response_type="ephemeral", replace_original=False,
                       blocks=error_blocks(text), text=text)
         return
-    await _echo_decision(proposal, client)
+    await echo_in_thread(proposal, client)
 
 
 async def reject(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
@@ -210,11 +192,148 @@ async def reject_submitted(ack: AsyncAck, body: dict, view: dict, context: dict,
                   errors={BlockId.REJECT_REASON: refusal_text(error)[:150]})
         return
     await ack()
-    await _echo_decision(proposal, client)
+    await echo_in_thread(proposal, client)
+
+
+# ---- edit quantities ----------------------------------------------------------------------
+
+async def edit(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond, context: dict,
+               client: AsyncWebClient) -> None:
+    """ack → GetProposal → the modal with one number per line (the service checks on submit)."""
+    await ack()
+    supplies: SuppliesClient = context["supplies"]
+    try:
+        proposal = await supplies.get_proposal(action.get("value", ""))
+    except ServiceCallError as error:
+        if error.code not in REFUSALS:
+            raise
+        text = refusal_text(error)
+        await respond(response_type="ephemeral", replace_original=False,
+                      blocks=error_blocks(text), text=text)
+        return
+    await client.views_open(trigger_id=body["trigger_id"], view=edit_modal(proposal))
+
+
+def parse_edit_values(values: dict) -> tuple[list[tuple[str, int]], dict[str, str]]:
+    """(sku, quantity) per line of the submitted modal, or errors keyed by the line's block."""
+    edits: list[tuple[str, int]] = []
+    errors: dict[str, str] = {}
+    prefix = f"{BlockId.EDIT_QUANTITY}."
+    for block_id, inputs in values.items():
+        if not block_id.startswith(prefix):
+            continue
+        raw = str((inputs.get(ActionId.EDIT_QUANTITY_INPUT) or {}).get("value") or "").strip()
+        if not raw.isdigit():
+            errors[block_id] = "A whole number of items, 0 or more."
+            continue
+        edits.append((block_id.removeprefix(prefix), int(raw)))
+    return edits, errors
+
+
+def _edit_errors(error: ServiceCallError, edits: list[tuple[str, int]]) -> dict[str, str]:
+    """The service's refusal beside the line it names (edits[n] → the n-th line sent)."""
+    errors: dict[str, str] = {}
+    for field, why in error.violations.items():
+        match = re.match(r"^edits\[(\d+)\]", field)
+        if match and int(match.group(1)) < len(edits):
+            errors[edit_block_id(edits[int(match.group(1))][0])] = why[:150]
+    if not errors and edits:
+        errors[edit_block_id(edits[0][0])] = refusal_text(error)[:150]
+    return errors
+
+
+async def edit_submitted(ack: AsyncAck, body: dict, view: dict, context: dict,
+                         client: AsyncWebClient) -> None:
+    """DecideProposal(edit quantities); errors shown on the modal's fields, else thread + update."""
+    edits, errors = parse_edit_values(view.get("state", {}).get("values", {}))
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    supplies: SuppliesClient = context["supplies"]
+    request = supplies_pb2.DecideProposalRequest(
+        proposal_id=view.get("private_metadata", ""),
+        decision=supplies_pb2.DECISION_EDIT_QUANTITIES,
+        edits=[supplies_pb2.QuantityEdit(sku=sku, quantity=qty) for sku, qty in edits])
+    try:
+        # The modal's id is unique per opening: a retried submission edits nothing twice.
+        proposal = await supplies.decide_proposal(request,
+                                                  idempotency_key=f"slack:view:{view['id']}")
+    except ServiceCallError as error:
+        if error.code not in REFUSALS:
+            raise
+        await ack(response_action="errors", errors=_edit_errors(error, edits))
+        return
+    await ack()
+    editor = (body.get("user") or {}).get("id", "")
+    await echo_in_thread(proposal, client,
+                         edited_text(proposal, editor, [sku for sku, _ in edits]))
+
+
+# ---- decisions replied in the proposal's thread ------------------------------------------
+
+_MENTION = re.compile(r"^(<@[A-Z0-9]+>\s*)+")
+
+
+@dataclass(frozen=True)
+class ThreadDecision:
+    decision: int
+    reason: str = ""
+
+
+def parse_thread_reply(text: str) -> ThreadDecision | None:
+    """`approve` or `reject <reason>` (a leading @mention of the bot is fine); else None, as
+    people talk in threads and only these two words are meant for the bot."""
+    words = _MENTION.sub("", (text or "").strip()).split(maxsplit=1)
+    if not words:
+        return None
+    verb = words[0].lower().rstrip(".!:,")
+    if verb == "approve" and len(words) == 1:
+        return ThreadDecision(supplies_pb2.DECISION_APPROVE)
+    if verb == "reject":
+        return ThreadDecision(supplies_pb2.DECISION_REJECT, words[1].strip() if len(words) > 1
+                              else "")
+    return None
+
+
+async def thread_reply(body: dict, event: dict, context: dict, client: AsyncWebClient) -> None:
+    """A reply in a proposal's thread: once per event (retries deduped), one DecideProposal
+    naming the proposal by the thread, then the echo or an ephemeral refusal or usage."""
+    thread_ts = event.get("thread_ts")
+    if (not thread_ts or thread_ts == event.get("ts") or event.get("subtype")
+            or event.get("bot_id") or not event.get("user")):
+        return
+    parsed = parse_thread_reply(event.get("text", ""))
+    if parsed is None:
+        return
+    event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
+    dedupe: Dedupe = context["dedupe"]
+    if not await dedupe.first_time(f"slack-event:{event_id}"):
+        return
+    supplies: SuppliesClient = context["supplies"]
+    request = supplies_pb2.DecideProposalRequest(
+        decision=parsed.decision, reason=parsed.reason,
+        slack_channel_id=event.get("channel", ""), slack_message_ts=thread_ts)
+    try:
+        proposal = await supplies.decide_proposal(request,
+                                                  idempotency_key=f"slack:event:{event_id}")
+    except ServiceCallError as error:
+        if error.code == grpc.StatusCode.NOT_FOUND:
+            return  # not a proposal's thread: the words were not for us
+        if error.code not in REFUSALS:
+            await dedupe.forget(f"slack-event:{event_id}")  # let Slack's retry try again
+            raise
+        text = THREAD_USAGE if "reason" in error.violations else refusal_text(error)
+        await client.chat_postEphemeral(channel=event["channel"], user=event["user"],
+                                        thread_ts=thread_ts, text=text)
+        return
+    await echo_in_thread(proposal, client)
 
 
 def register(app: AsyncApp) -> None:
     app.command(COMMAND)(supply)
     app.action(ActionId.APPROVE_PROPOSAL)(approve)
+    app.action(ActionId.EDIT_QUANTITIES)(edit)
     app.action(ActionId.REJECT_PROPOSAL)(reject)
     app.view(CallbackId.REJECT_PROPOSAL)(reject_submitted)
+    app.view(CallbackId.EDIT_QUANTITIES)(edit_submitted)
+    app.event("message")(thread_reply)

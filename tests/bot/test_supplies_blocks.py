@@ -129,7 +129,9 @@ def test_an_open_proposal_shows_total_against_budget_and_approve_and_reject_butt
     buttons = buttons_in(blocks)
     assert [(block, b["action_id"], b["value"]) for block, b in buttons] == [
         (BlockId.PROPOSAL_ACTIONS, ActionId.APPROVE_PROPOSAL, "RP-00001"),
+        (BlockId.PROPOSAL_ACTIONS, ActionId.EDIT_QUANTITIES, "RP-00001"),
         (BlockId.PROPOSAL_ACTIONS, ActionId.REJECT_PROPOSAL, "RP-00001")]
+    assert "Approvers can also reply in this thread: approve or reject <reason>." in text
 
 
 def test_an_approved_proposal_names_the_approver_and_order_and_has_no_buttons() -> None:
@@ -149,7 +151,7 @@ def test_an_escalated_proposal_keeps_its_buttons_for_the_next_approver() -> None
     blocks = proposal_blocks(escalated)
     assert ("Escalated to @U0HOUSE1 (Harold Jimenez), above @U0ICU001 (Denise Okafor)'s limit"
             in render_blocks(blocks))
-    assert len(buttons_in(blocks)) == 2
+    assert len(buttons_in(blocks)) == 3
 
 
 def test_the_thread_says_who_approved_when_and_the_purchase_order() -> None:

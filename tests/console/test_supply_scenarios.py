@@ -50,7 +50,7 @@ def test_a_low_count_posts_a_proposal_with_costs_budget_and_buttons_to_the_icu_c
     assert re.search(r"d [\d.]+/day · σ [\d.]+ · L \d+ d \(σ 1 d\) · z 1\.645 · SS [\d.]+ · "
                      r"ROP \d+ · position 2 · par \d+", post)
     assert re.search(r"Total \$[\d,.]+ · month to date \$0\.00 of \$40,000\.00 budget", post)
-    assert "[1] Approve   [2] Reject" in post
+    assert "[1] Approve   [2] Edit quantities   [3] Reject" in post
     assert re.search(r"opened reorder proposal RP-00001 \(\$[\d,.]+\) in #C0ICU0001\.",
                      transcript)
 

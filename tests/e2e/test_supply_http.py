@@ -182,7 +182,8 @@ async def test_a_low_count_posts_the_proposal_and_the_manager_approves_it_in_the
     assert "CHG-CLOTH): 96 (4 × 24) · $696.00" in text
     assert "ROP 55 · position 2 · par 92" in text
     assert "month to date $0.00 of $40,000.00 budget" in text
-    assert [b["text"]["text"] for _, b in buttons_in(message["blocks"])] == ["Approve", "Reject"]
+    assert [b["text"]["text"] for _, b in buttons_in(message["blocks"])] == [
+        "Approve", "Edit quantities", "Reject"]
 
     await supply_bot.click(denise, message, ActionId.APPROVE_PROPOSAL)
     [thread] = thread_posts(supply_bot.slack)
