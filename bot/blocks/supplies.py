@@ -220,7 +220,8 @@ def proposal_blocks(proposal: supplies_pb2.Proposal) -> list[Block]:
                           value=proposal.proposal_id, style="danger"),
         ]))
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text="Approvers can also reply in this thread: `approve` or `reject &lt;reason&gt;`.")]))
+            text="Approvers can also reply in this thread: `approve` or "
+                 "`reject &lt;reason&gt;`.")]))
     return blocks
 
 
