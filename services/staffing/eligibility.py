@@ -180,6 +180,39 @@ def overtime_finding(
     return Finding("weekly hours", True, f"{total:g} h this week: {beyond:g} h overtime"), beyond
 
 
+def rest_hours_before(window: ShiftWindow, worked: Iterable[WorkedShift]) -> float | None:
+    """Hours between the end of the latest earlier shift and this one's start; None if none."""
+    ends = [w.window.ends_at for w in worked if w.window.ends_at <= window.starts_at]
+    if not ends:
+        return None
+    return (window.starts_at - max(ends)).total_seconds() / 3600
+
+
+class CostTier:
+    """Who is cheapest to call in, per DESIGN.md's ladder; lower is cheaper."""
+
+    UNIT_STAFF = 0
+    FLOAT_POOL = 1
+    PER_DIEM = 2
+    OVERTIME = 3
+    AGENCY = 4
+
+
+def cost_tier(member: StaffMember, unit: Unit, overtime: float) -> int:
+    """Unit staff at straight time → float pool → per diem → overtime → agency."""
+    if member.employment_type is EmploymentType.AGENCY:
+        return CostTier.AGENCY
+    if overtime > 0:
+        return CostTier.OVERTIME
+    if member.employment_type is EmploymentType.PER_DIEM:
+        return CostTier.PER_DIEM
+    home = (member.home_unit_id or "").upper() == unit.unit_id.upper()
+    if member.employment_type is EmploymentType.FLOAT_POOL or not home:
+        # Staff of another unit who are oriented here float like the pool does.
+        return CostTier.FLOAT_POOL
+    return CostTier.UNIT_STAFF
+
+
 def certification_findings(answer: CertificationAnswer | None) -> list[Finding]:
     """Training's answer as findings; no answer at all refuses, never assumes eligible."""
     if answer is None:

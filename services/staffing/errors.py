@@ -44,6 +44,14 @@ class PermissionDenied(StaffingError):
     """The caller may not do this; the message says who may, for the bot to show."""
 
 
+class NotQueued(StaffingError):
+    """Confirm names a claim that is not waiting on this open shift."""
+
+
+class NotOfferable(StaffingError):
+    """The open shift cannot be offered: already filled, or the person has no Slack account."""
+
+
 class UnknownOpenShift(StaffingError):
     def __init__(self, open_shift_id: str) -> None:
         super().__init__(f"no open shift {open_shift_id!r}")

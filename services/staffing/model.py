@@ -252,6 +252,8 @@ class ClaimOutcome(StrEnum):
     QUEUED = "QUEUED"
     REFUSED = "REFUSED"
     ALREADY_FILLED = "ALREADY_FILLED"
+    # Eligible, but overtime: shown to the claimant first, awarded only once accepted.
+    OVERTIME_NOT_ACCEPTED = "OVERTIME_NOT_ACCEPTED"
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from services.staffing.eligibility import week_of
 from services.staffing.model import (
     Assignment,
+    AwardMode,
     Census,
     Duty,
     EmploymentType,
@@ -15,9 +18,16 @@ from services.staffing.model import (
     StaffMember,
     Unit,
     UnitCategory,
+    UnitPolicy,
     parse_enum,
 )
 from services.staffing.store import StaffingStore
+
+# Labor & Delivery has its charge nurse confirm every claim; the other units award at once.
+DEMO_POLICIES = {"LD": UnitPolicy(award_mode=AwardMode.QUEUE)}
+# A 4W per diem nurse already booked on three other day shifts of tomorrow's workweek, so that
+# picking up one more shows its overtime before anything is awarded.
+OVERTIME_NURSE, OVERTIME_UNIT, OVERTIME_SHIFTS = "Colleen Murphy", "4W", 3
 
 
 def _unit(demo: Any) -> Unit:
@@ -63,3 +73,22 @@ def seed_demo(store: StaffingStore, hospital: Any) -> None:
             shift=parse_enum(Shift, assignment.shift), duty=parse_enum(Duty, assignment.duty),
             carries_patients=assignment.carries_patients,
         ))
+    units = {unit.unit_id.upper() for unit in hospital.units}
+    for unit_id, policy in DEMO_POLICIES.items():
+        if unit_id in units:
+            store.set_unit_policy(unit_id, policy)
+    _book_overtime_nurse(store, hospital, units)
+
+
+def _book_overtime_nurse(store: StaffingStore, hospital: Any, units: set[str]) -> None:
+    nurse = next((s for s in hospital.staff if s.display_name == OVERTIME_NURSE), None)
+    if nurse is None or OVERTIME_UNIT not in units or not hospital.census:
+        return
+    today = min(c.date for c in hospital.census)
+    tomorrow = today + timedelta(days=1)
+    first, _ = week_of(tomorrow)
+    # Day shifts 24 h apart leave 12 h rest, so only the weekly hours stand in the way.
+    days = [first + timedelta(days=n) for n in range(7)]
+    for day in [d for d in days if d not in (today, tomorrow)][:OVERTIME_SHIFTS]:
+        store.add_assignment(Assignment(staff_id=nurse.staff_id, unit_id=OVERTIME_UNIT, date=day,
+                                        shift=Shift.DAY, duty=Duty.STAFF, carries_patients=True))

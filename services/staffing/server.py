@@ -15,13 +15,15 @@ from clinops import rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
-from services.staffing import usecases
+from services.staffing import candidates, usecases
 from services.staffing.config import StaffingSettings
 from services.staffing.eligibility import ClaimRules
 from services.staffing.errors import (
     InvalidInput,
     NoHomeUnit,
     NoRatioRule,
+    NotOfferable,
+    NotQueued,
     PermissionDenied,
     StaffingError,
     UnknownCategory,
@@ -56,6 +58,8 @@ STATUS_OF: dict[type[StaffingError], grpc.StatusCode] = {
     NoRatioRule: grpc.StatusCode.FAILED_PRECONDITION,
     PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     UnknownOpenShift: grpc.StatusCode.NOT_FOUND,
+    NotQueued: grpc.StatusCode.FAILED_PRECONDITION,
+    NotOfferable: grpc.StatusCode.FAILED_PRECONDITION,
 }
 
 
@@ -267,16 +271,73 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
                 open_shift_id=request.open_shift_id, slack_team_id=caller.slack_team_id,
                 slack_user_id=caller.slack_user_id, store=self.store, clock=self.clock,
                 certifications=self.certifications, rules=self.rules,
+                accept_overtime=request.accept_overtime,
             )
             response = staffing_pb2.ClaimOpenShiftResponse(
                 outcome=staffing_pb2.ClaimOutcome.Value(f"CLAIM_OUTCOME_{result.outcome}"),
                 findings=[_finding(f) for f in result.findings],
                 overtime_hours=result.overtime_hours,
                 open_shift=self._open_shift(result.open_shift),
+                hours_this_week=result.hours_this_week,
             )
             if result.claimant is not None:
                 response.claimant.CopyFrom(staff_message(result.claimant))
             return response
+
+    def ConfirmClaim(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            result = usecases.confirm_claim(
+                open_shift_id=request.open_shift_id, staff_id=request.staff_id,
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                store=self.store, clock=self.clock, certifications=self.certifications,
+                rules=self.rules,
+            )
+            response = staffing_pb2.ConfirmClaimResponse(
+                outcome=staffing_pb2.ClaimOutcome.Value(f"CLAIM_OUTCOME_{result.outcome}"),
+                open_shift=self._open_shift(result.open_shift),
+                findings=[_finding(f) for f in result.findings],
+                overtime_hours=result.overtime_hours,
+            )
+            if result.claimant is not None:
+                response.claimant.CopyFrom(staff_message(result.claimant))
+            return response
+
+    def ListCandidates(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            found = candidates.list_candidates(
+                open_shift_id=request.open_shift_id, unit_id=request.unit_id,
+                day=_day(request.day), shift=_shift(request.shift),
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                store=self.store, clock=self.clock, certifications=self.certifications,
+                rules=self.rules,
+            )
+            return staffing_pb2.ListCandidatesResponse(
+                unit=unit_message(found.unit), window=_window(found.window),
+                open_shifts=[open_shift_message(s, found.window) for s in found.open_shifts],
+                candidates=[
+                    staffing_pb2.Candidate(
+                        staff_member=staff_message(c.member), cost_tier=c.cost_tier,
+                        hours_this_week=c.hours_this_week,
+                        rest_hours_before=c.rest_hours_before or 0.0,
+                        findings=[_finding(f) for f in c.findings],
+                        open_shift_id=c.open_shift_id, overtime_hours=c.overtime_hours,
+                    )
+                    for c in found.candidates
+                ],
+            )
+
+    def OfferOpenShift(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            shift, member = candidates.offer_open_shift(
+                open_shift_id=request.open_shift_id, staff_id=request.staff_id,
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                store=self.store, clock=self.clock,
+            )
+            return staffing_pb2.OfferOpenShiftResponse(open_shift=self._open_shift(shift),
+                                                       staff_member=staff_message(member))
 
     def ListUnits(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):

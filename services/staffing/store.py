@@ -217,6 +217,12 @@ class StaffingStore:
             ))
             return _staff(row) if row else None
 
+    def list_staff(self) -> list[StaffMember]:
+        """The whole directory, by display name."""
+        with self._session() as session:
+            rows = session.scalars(select(StaffRow).order_by(StaffRow.display_name)).all()
+            return [_staff(r) for r in rows]
+
     def count_staff(self) -> int:
         with self._session() as session:
             return session.scalar(select(func.count()).select_from(StaffRow)) or 0

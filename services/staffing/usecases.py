@@ -17,7 +17,13 @@ from services.staffing.eligibility import (
     WorkedShift,
     may_manage,
 )
-from services.staffing.errors import InvalidInput, NoHomeUnit, PermissionDenied, UnknownStaff
+from services.staffing.errors import (
+    InvalidInput,
+    NoHomeUnit,
+    NotQueued,
+    PermissionDenied,
+    UnknownStaff,
+)
 from services.staffing.model import (
     Assignment,
     AuditEntry,
@@ -64,6 +70,7 @@ class Store(Protocol):
                     overtime_hours: float) -> None: ...
     def queued_claims(self, open_shift_id: str) -> list[str]: ...
     def assignments_for_staff(self, staff_id: str, first: date, last: date) -> list[Assignment]: ...
+    def list_staff(self) -> list[StaffMember]: ...
     def append_audit(self, entry: AuditEntry) -> None: ...
 
 
@@ -337,6 +344,21 @@ class ClaimResult:
     overtime_hours: float
     open_shift: OpenShift
     claimant: StaffMember | None
+    hours_this_week: float = 0.0
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Every rule for one person and one open shift, with the hours the award would mean."""
+
+    findings: tuple[Finding, ...]
+    overtime_hours: float
+    hours_this_week: float  # the shift's workweek, this shift included
+    rest_hours_before: float | None  # None: no shift in the two days before
+
+    @property
+    def eligible(self) -> bool:
+        return not eligibility.failing(self.findings)
 
 
 def eligibility_findings(
@@ -344,6 +366,17 @@ def eligibility_findings(
     policy: UnitPolicy, store: Store, certifications: CertificationChecker, rules: ClaimRules,
 ) -> tuple[list[Finding], float]:
     """Every rule, passed or not, for one claimant; plus the overtime hours the shift would add."""
+    found = assess(shift=shift, unit=unit, window=window, claimant=claimant, policy=policy,
+                   store=store, certifications=certifications, rules=rules)
+    return list(found.findings), found.overtime_hours
+
+
+def assess(
+    *, shift: OpenShift, unit: Unit, window: ShiftWindow, claimant: StaffMember,
+    policy: UnitPolicy, store: Store, certifications: CertificationChecker, rules: ClaimRules,
+    ask_training: bool = True,
+) -> Assessment:
+    """Every eligibility rule for one person; training is asked only when `ask_training`."""
     zone = facility_zone(unit.time_zone)
     # Enough around the shift for rest either side and the whole workweek.
     first, last = eligibility.week_of(window.date)
@@ -363,10 +396,13 @@ def eligibility_findings(
     overtime, extra = eligibility.overtime_finding(window, worked, rules, policy.overtime,
                                                    unit.unit_id)
     findings.append(overtime)
-    answer = certifications.check(staff_id=claimant.staff_id, unit_id=unit.unit_id,
-                                  role=shift.role, window=window)
-    findings += eligibility.certification_findings(answer)
-    return findings, extra
+    total, _ = eligibility.overtime_hours(window, worked, rules)
+    rest = eligibility.rest_hours_before(window, worked)
+    if ask_training:
+        answer = certifications.check(staff_id=claimant.staff_id, unit_id=unit.unit_id,
+                                      role=shift.role, window=window)
+        findings += eligibility.certification_findings(answer)
+    return Assessment(tuple(findings), extra, total, rest)
 
 
 def claim_open_shift(
@@ -378,8 +414,13 @@ def claim_open_shift(
     clock: Clock,
     certifications: CertificationChecker,
     rules: ClaimRules,
+    accept_overtime: bool = False,
 ) -> ClaimResult:
-    """Award, queue or refuse a claim, naming every failing rule; the database settles races."""
+    """Award, queue or refuse a claim, naming every failing rule; the database settles races.
+
+    Overtime the unit allows is shown before anything is awarded or queued: only a claim that
+    accepts it goes further.
+    """
     if not open_shift_id:
         raise InvalidInput({"open_shift_id": "required"})
     shift = store.get_open_shift(open_shift_id)
@@ -394,39 +435,93 @@ def claim_open_shift(
         return ClaimResult(ClaimOutcome.ALREADY_FILLED, (), 0.0, shift, claimant)
     unit, window = open_shift_window(store, shift)
     policy = store.unit_policy(unit.unit_id)
-    findings, extra = eligibility_findings(
-        shift=shift, unit=unit, window=window, claimant=claimant, policy=policy, store=store,
-        certifications=certifications, rules=rules)
+    found = assess(shift=shift, unit=unit, window=window, claimant=claimant, policy=policy,
+                   store=store, certifications=certifications, rules=rules)
+    findings, extra, week = found.findings, found.overtime_hours, found.hours_this_week
     failed = eligibility.failing(findings)
     if failed:
         audit(store, clock, actor, action="claim", subject=subject, outcome="REFUSED",
               detail="; ".join(f.explanation for f in failed))
-        return ClaimResult(ClaimOutcome.REFUSED, tuple(findings), extra, shift, claimant)
+        return ClaimResult(ClaimOutcome.REFUSED, findings, extra, shift, claimant, week)
+    if extra > 0 and not accept_overtime:
+        audit(store, clock, actor, action="claim", subject=subject, outcome="OVERTIME_SHOWN",
+              detail=f"{extra:g} h overtime, {week:g} h this week")
+        return ClaimResult(ClaimOutcome.OVERTIME_NOT_ACCEPTED, findings, extra, shift, claimant,
+                           week)
     if policy.award_mode is AwardMode.QUEUE:
         store.queue_claim(open_shift_id, claimant.staff_id, clock(), extra)
-        audit(store, clock, actor, action="claim", subject=subject, outcome="QUEUED")
-        return ClaimResult(ClaimOutcome.QUEUED, tuple(findings), extra,
-                           store.get_open_shift(open_shift_id), claimant)
-    return _award(store, clock, actor, claimant, shift, tuple(findings), extra)
+        audit(store, clock, actor, action="claim", subject=subject, outcome="QUEUED",
+              detail=f"overtime={extra:g}h" if extra else "")
+        return ClaimResult(ClaimOutcome.QUEUED, findings, extra,
+                           store.get_open_shift(open_shift_id), claimant, week)
+    return _award(store, clock, actor, claimant, shift, findings, extra, week)
+
+
+def confirm_claim(
+    *,
+    open_shift_id: str,
+    staff_id: str,
+    slack_team_id: str,
+    slack_user_id: str,
+    store: Store,
+    clock: Clock,
+    certifications: CertificationChecker,
+    rules: ClaimRules,
+) -> ClaimResult:
+    """The unit's charge nurse or manager awards a queued claim, re-checking eligibility now."""
+    problems = {name: "required" for name, value in
+                (("open_shift_id", open_shift_id), ("staff_id", staff_id)) if not value.strip()}
+    if problems:
+        raise InvalidInput(problems)
+    shift = store.get_open_shift(open_shift_id)
+    unit, window = open_shift_window(store, shift)
+    actor = identify(store, slack_team_id, slack_user_id)
+    subject = f"open shift {open_shift_id}"
+    _require_manager(store, clock, actor, unit, action="confirm", subject=subject,
+                     what="confirm claims for its open shifts")
+    claimant = store.get_staff(staff_id)
+    if any(awarded == staff_id for awarded, _ in shift.awarded):
+        # A second click on Confirm: the award stands, nothing more is decided.
+        return ClaimResult(ClaimOutcome.AWARDED, (), 0.0, shift, claimant)
+    if staff_id not in store.queued_claims(open_shift_id):
+        audit(store, clock, actor, action="confirm", subject=subject, outcome="NOT_QUEUED",
+              detail=staff_id)
+        raise NotQueued(f"{claimant.display_name} has no claim waiting on this shift.")
+    if shift.state is not OpenShiftState.OPEN or shift.slots_filled >= shift.slots:
+        audit(store, clock, actor, action="confirm", subject=subject, outcome="ALREADY_FILLED",
+              detail=staff_id)
+        return ClaimResult(ClaimOutcome.ALREADY_FILLED, (), 0.0, shift, claimant)
+    found = assess(shift=shift, unit=unit, window=window, claimant=claimant,
+                   policy=store.unit_policy(unit.unit_id), store=store,
+                   certifications=certifications, rules=rules)
+    failed = eligibility.failing(found.findings)
+    if failed:
+        audit(store, clock, actor, action="confirm", subject=subject, outcome="REFUSED",
+              detail=f"{staff_id}: " + "; ".join(f.explanation for f in failed))
+        return ClaimResult(ClaimOutcome.REFUSED, found.findings, found.overtime_hours, shift,
+                           claimant, found.hours_this_week)
+    return _award(store, clock, actor, claimant, shift, found.findings, found.overtime_hours,
+                  found.hours_this_week)
 
 
 def _award(store: Store, clock: Clock, actor: Actor, claimant: StaffMember, shift: OpenShift,
-           findings: tuple[Finding, ...], extra: float) -> ClaimResult:
+           findings: tuple[Finding, ...], extra: float, week: float = 0.0) -> ClaimResult:
     subject = f"open shift {shift.open_shift_id}"
     result = store.award(shift.open_shift_id, claimant.staff_id, clock())
     after = store.get_open_shift(shift.open_shift_id)
     if result is AwardResult.ALREADY_FILLED:
         audit(store, clock, actor, action="award", subject=subject, outcome="ALREADY_FILLED",
               detail=claimant.staff_id)
-        return ClaimResult(ClaimOutcome.ALREADY_FILLED, findings, extra, after, claimant)
+        return ClaimResult(ClaimOutcome.ALREADY_FILLED, findings, extra, after, claimant, week)
     if result is AwardResult.ALREADY_ASSIGNED:
         refusal = Finding("no overlap", False, "you are already assigned to a shift then")
         audit(store, clock, actor, action="award", subject=subject, outcome="REFUSED",
               detail=f"{claimant.staff_id}: {refusal.explanation}")
-        return ClaimResult(ClaimOutcome.REFUSED, (*findings, refusal), extra, after, claimant)
+        return ClaimResult(ClaimOutcome.REFUSED, (*findings, refusal), extra, after, claimant,
+                           week)
     audit(store, clock, actor, action="award", subject=subject, outcome="AWARDED",
           detail=f"{claimant.staff_id} overtime={extra:g}h")
-    return ClaimResult(ClaimOutcome.AWARDED, findings, extra, after, claimant)
+    return ClaimResult(ClaimOutcome.AWARDED, findings, extra, after, claimant, week)
 
 
 # ---- scheduled shifts ----------------------------------------------------------------------------

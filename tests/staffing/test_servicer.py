@@ -130,10 +130,10 @@ def test_the_staff_directory_answers_by_slack_identity(staffing) -> None:  # noq
     assert error.code() is grpc.StatusCode.NOT_FOUND
 
 
-def test_rpcs_of_later_issues_answer_unimplemented(staffing) -> None:  # noqa: ANN001
+def test_candidates_without_an_open_shift_or_unit_name_the_missing_field(staffing) -> None:  # noqa: ANN001
     error = refused(lambda: staffing.ListCandidates(staffing_pb2.ListCandidatesRequest(),
                                                     timeout=TIMEOUT))
-    assert error.code() is grpc.StatusCode.UNIMPLEMENTED
+    assert error.code() is grpc.StatusCode.INVALID_ARGUMENT and "unit_id" in error.details()
 
 
 def test_health_reports_serving(channel: grpc.Channel) -> None:
