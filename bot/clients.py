@@ -139,9 +139,30 @@ class StaffingClient(ServiceClient):
             open_shift_id=open_shift_id, slack_channel_id=channel_id, slack_message_ts=ts)
         return await self.call(self.stub.SetOpenShiftMessage, request)
 
-    async def claim_open_shift(self, open_shift_id: str) -> staffing_pb2.ClaimOpenShiftResponse:
-        request = staffing_pb2.ClaimOpenShiftRequest(open_shift_id=open_shift_id)
+    async def claim_open_shift(
+        self, open_shift_id: str, *, accept_overtime: bool = False
+    ) -> staffing_pb2.ClaimOpenShiftResponse:
+        request = staffing_pb2.ClaimOpenShiftRequest(open_shift_id=open_shift_id,
+                                                      accept_overtime=accept_overtime)
         return await self.call(self.stub.ClaimOpenShift, request)
+
+    async def confirm_claim(
+        self, open_shift_id: str, staff_id: str
+    ) -> staffing_pb2.ConfirmClaimResponse:
+        request = staffing_pb2.ConfirmClaimRequest(open_shift_id=open_shift_id, staff_id=staff_id)
+        return await self.call(self.stub.ConfirmClaim, request)
+
+    async def list_candidates(
+        self, request: staffing_pb2.ListCandidatesRequest
+    ) -> staffing_pb2.ListCandidatesResponse:
+        return await self.call(self.stub.ListCandidates, request)
+
+    async def offer_open_shift(
+        self, open_shift_id: str, staff_id: str
+    ) -> staffing_pb2.OfferOpenShiftResponse:
+        request = staffing_pb2.OfferOpenShiftRequest(open_shift_id=open_shift_id,
+                                                     staff_id=staff_id)
+        return await self.call(self.stub.OfferOpenShift, request)
 
 
 class SuppliesClient(ServiceClient):

@@ -14,6 +14,15 @@ class BlockId(StrEnum):
     OPEN_SHIFT_CLAIM = "open_shift.actions"
     OPEN_SHIFT_STATUS = "open_shift.status"
     CLAIM_ANSWER = "open_shift.claim_answer"
+    CLAIM_QUEUED = "open_shift.queued"
+    CANDIDATES_HEADER = "candidates.header"
+    CANDIDATE = "candidates.candidate"
+    REPORT_UNIT = "report.unit"
+    REPORT_ROLE = "report.role"
+    REPORT_COUNT = "report.count"
+    REPORT_SHIFT = "report.shift"
+    REPORT_DATE = "report.date"
+    REPORT_REASON = "report.reason"
     CERTS_HEADER = "certs.header"
     CERTS_SUMMARY = "certs.summary"
     CERTS_RECORD = "certs.record"
@@ -45,6 +54,16 @@ class ActionId(StrEnum):
     # A staff nurse claims an open shift (value: open shift id); the charge nurse confirms.
     CLAIM_OPEN_SHIFT = "open_shift.claim"
     CONFIRM_CLAIM = "open_shift.confirm"
+    # The claimant has seen the overtime and claims anyway (value: open shift id).
+    CLAIM_WITH_OVERTIME = "open_shift.claim_overtime"
+    # The charge nurse offers the shift to a candidate by DM (value: open shift id:staff id).
+    OFFER_OPEN_SHIFT = "open_shift.offer"
+    REPORT_UNIT_INPUT = "report.unit_input"
+    REPORT_ROLE_INPUT = "report.role_input"
+    REPORT_COUNT_INPUT = "report.count_input"
+    REPORT_SHIFT_INPUT = "report.shift_input"
+    REPORT_DATE_INPUT = "report.date_input"
+    REPORT_REASON_INPUT = "report.reason_input"
     # A manager decides a reorder proposal (value: proposal id, e.g. "RP-00001").
     APPROVE_PROPOSAL = "proposal.approve"
     REJECT_PROPOSAL = "proposal.reject"
@@ -59,6 +78,8 @@ class ActionId(StrEnum):
 
 class CallbackId(StrEnum):
     RECORD_CENSUS = "census.record"
+    # `/shift-gap report` with no arguments: the report-a-gap modal.
+    REPORT_GAP = "open_shift.report_modal"
     # The reject modal (private_metadata: proposal id).
     REJECT_PROPOSAL = "proposal.reject_modal"
     # The edit-quantities modal (private_metadata: proposal id).
