@@ -257,11 +257,21 @@ class ServiceClients:
         supplies_target: str,
         training_target: str,
         deadline_seconds: float,
+        credentials: grpc.ChannelCredentials | None = None,
     ) -> ServiceClients:
-        """Open the channels (lazily connecting); call from inside the running event loop."""
-        staffing = grpc.aio.insecure_channel(staffing_target)
-        supplies = grpc.aio.insecure_channel(supplies_target)
-        training = grpc.aio.insecure_channel(training_target)
+        """Open the channels (lazily connecting); call from inside the running event loop.
+
+        With `credentials` (TLS + service token) every channel is secure; else plaintext.
+        """
+
+        def channel(target: str) -> grpc.aio.Channel:
+            if credentials is None:
+                return grpc.aio.insecure_channel(target)
+            return grpc.aio.secure_channel(target, credentials)
+
+        staffing = channel(staffing_target)
+        supplies = channel(supplies_target)
+        training = channel(training_target)
         return cls(
             staffing=StaffingClient(
                 staffing_pb2_grpc.StaffingServiceStub(staffing), deadline_seconds=deadline_seconds
@@ -282,6 +292,7 @@ class ServiceClients:
             supplies_target=settings.supplies_target,
             training_target=settings.training_target,
             deadline_seconds=settings.rpc_deadline_seconds,
+            credentials=settings.service_credentials(),
         )
 
     def acting_for(self, caller: Caller) -> dict[str, ServiceClient]:

@@ -42,11 +42,11 @@ def test_socket_mode_follows_the_app_token():
 def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-env")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "env-secret")
-    monkeypatch.setenv("CLINOPS_STAFFING_TARGET", "staffing:50051")
+    monkeypatch.setenv("CLINOPS_STAFFING_TARGET", "localhost:50061")
     monkeypatch.setenv("CLINOPS_RPC_DEADLINE_SECONDS", "1.5")
     loaded = BotSettings()
     assert loaded.bot_token.get_secret_value() == "xoxb-env"
-    assert loaded.staffing_target == "staffing:50051"
+    assert loaded.staffing_target == "localhost:50061"
     assert loaded.rpc_deadline_seconds == 1.5
     assert loaded.slack_api_url == "https://slack.com/api/"
     assert loaded.port == 3000
