@@ -178,6 +178,11 @@ class SuppliesClient(ServiceClient):
         request = supplies_pb2.RecordCountRequest(unit_id=unit_id, sku=sku, quantity=quantity)
         return await self.call(self.stub.RecordCount, request)
 
+    async def scan_reorders(self, unit_id: str = "") -> list[supplies_pb2.Proposal]:
+        """The scheduled scan: proposals it opened, for `bot.supply_posts.post_new_proposals`."""
+        request = supplies_pb2.ScanReordersRequest(unit_id=unit_id)
+        return list((await self.call(self.stub.ScanReorders, request)).proposals)
+
     async def get_proposal(self, proposal_id: str) -> supplies_pb2.Proposal:
         request = supplies_pb2.GetProposalRequest(proposal_id=proposal_id)
         return (await self.call(self.stub.GetProposal, request)).proposal
