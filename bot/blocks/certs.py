@@ -288,9 +288,14 @@ _STATUS = {
 }
 
 
+def _text_cell(text: str) -> str:
+    """A name a spreadsheet would run as a formula (=, +, -, @) is quoted as text."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def export_row(row: training_pb2.ComplianceExportRow) -> tuple[str, ...]:
     """One required certification of one person; nothing on file reads 'missing'."""
-    person = row.display_name or row.staff_id
+    person = _text_cell(row.display_name or row.staff_id)
     if not row.HasField("record"):
         return (person, row.role, row.certification_code, "", "missing", "")
     record = row.record
