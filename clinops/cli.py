@@ -49,10 +49,23 @@ def _bot() -> None:
     run(BotSettings())
 
 
+def _scheduler() -> None:
+    from bot.scheduler.config import SchedulerSettings
+    from bot.scheduler.process import run
+
+    run(SchedulerSettings())
+
+
 def _demo() -> int:
     from clinops.console import main as demo_main
 
     return demo_main()
+
+
+def _check(argv: Sequence[str]) -> int:
+    from clinops.check import main as check_main
+
+    return check_main(argv)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -61,7 +74,11 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run one gRPC service until SIGTERM")
     serve.add_argument("service", choices=SERVICES)
     commands.add_parser("bot", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set)")
+    commands.add_parser(
+        "scheduler", help="run the proactive jobs (one leader at a time, via a Redis lock)")
     commands.add_parser("demo", help="services, bot and a Slack stand-in, driven from stdin")
+    check = commands.add_parser("check", help="state of every component; exit 1 if any is down")
+    check.add_argument("--service", choices=SERVICES, help="only this service's gRPC health")
     return root
 
 
@@ -77,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[], int | None] = {
         "serve": lambda: _serve(args.service),
         "bot": _bot,
+        "scheduler": _scheduler,
         "demo": _demo,
+        "check": lambda: _check(["--service", args.service] if args.service else []),
     }[args.command]
     try:
         return run() or 0

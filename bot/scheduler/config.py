@@ -1,0 +1,39 @@
+"""Scheduler settings, from the environment only (CLINOPS_SCHEDULER_*); the token is a secret."""
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SchedulerSettings(BaseSettings):
+    """What `clinops scheduler` needs: its job store, the leader lock, services and Slack."""
+
+    model_config = SettingsConfigDict(env_prefix="CLINOPS_SCHEDULER_", populate_by_name=True,
+                                      extra="ignore")
+
+    # The job store, and the scan's last successful day, survive restarts here.
+    database_url: str = "sqlite:///data/scheduler.db"
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="CLINOPS_REDIS_URL")
+    lock_name: str = "clinops:scheduler:leader"
+    # A standby takes over within lock_ttl_seconds + poll_seconds of the leader's death.
+    lock_ttl_seconds: float = Field(default=30.0, gt=0)
+    poll_seconds: float = Field(default=10.0, gt=0)
+    # The facility's calendar decides what "today" and "07:00" mean.
+    time_zone: str = "America/Los_Angeles"
+    reminder_hour: int = Field(default=7, ge=0, le=23)
+    reminder_minute: int = Field(default=0, ge=0, le=59)
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    digest_minute: int = Field(default=30, ge=0, le=59)
+    # 0 = Monday: the weekly digest (expiring soon) goes out that day; expired ones daily.
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    upcoming_within_days: int = Field(default=90, ge=0, le=366)
+    # A job missed while every scheduler was down still runs when one comes back within this.
+    misfire_grace_seconds: int = Field(default=12 * 3600, gt=0)
+    rpc_deadline_seconds: float = Field(default=5.0, gt=0)
+    bot_token: SecretStr = Field(validation_alias="SLACK_BOT_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    staffing_target: str = Field(
+        default="127.0.0.1:50051", validation_alias="CLINOPS_STAFFING_TARGET"
+    )
+    training_target: str = Field(
+        default="127.0.0.1:50053", validation_alias="CLINOPS_TRAINING_TARGET"
+    )
