@@ -32,6 +32,8 @@ class RecordedCall:
     at: datetime
     # For response_url posts, the name given to `response_url(name)`.
     name: str = ""
+    # What the stand-in answered a Web API method (e.g. the ts of a posted message).
+    answer: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -311,7 +313,8 @@ class SlackStandIn:
                         return
                     answer = standin._methods.get(method)
                     result = answer(body) if answer else {"ok": False, "error": "unknown_method"}
-                    standin._record(RecordedCall(method, body, headers, datetime.now(UTC)))
+                    standin._record(RecordedCall(method, body, headers, datetime.now(UTC),
+                                                 answer=result))
                     self._reply(200, json.dumps(result).encode(), "application/json")
                     return
                 self._reply(404, b"not found", "text/plain")
