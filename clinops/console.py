@@ -258,6 +258,7 @@ CONSOLE_HELP = """\
 Type what you would type in Slack, or a console command:
   /shift-gap ICU tomorrow night   any slash command, as Slack would send it
   click N                         press button [N] of the last reply that had buttons
+  reply <text>                    reply in the thread of the last message posted to a channel
   as <name or Slack id>           act as someone else
   whoami                          who you are acting as
   help                            this text
@@ -286,6 +287,8 @@ class Console:
     channel_id: str = "C0DEMO"
     _buttons: list[_Button] = field(default_factory=list)
     _sequence: int = 0
+    # (channel, ts) of the last message the bot posted to a channel (not in a thread).
+    _last_post: tuple[str, str] | None = None
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -309,6 +312,8 @@ class Console:
             self.switch_actor(rest.strip())
         elif lowered == "click":
             await self.click(rest.strip())
+        elif lowered == "reply":
+            await self.thread_reply(rest.strip())
         else:
             self.say(f"Not a command: {word}. Type help.")
         return True
@@ -373,6 +378,31 @@ class Console:
         response = await self.dispatch(body)
         self.show(response, self.slack.calls_since(marker))
 
+    async def thread_reply(self, text: str) -> None:
+        """A `message` event, as the Events API sends it, replying in the last post's thread."""
+        if not text:
+            self.say("reply what? e.g. `reply approve` or `reply reject <reason>`")
+            return
+        if self._last_post is None:
+            self.say("Nothing has been posted to a channel yet, so there is no thread to reply in.")
+            return
+        channel, thread_ts = self._last_post
+        self._sequence += 1
+        marker = self.slack.call_count()
+        ts = f"{time.time():.0f}.{self._sequence:06d}"
+        body = json.dumps({
+            "token": VERIFICATION_TOKEN, "team_id": self.actor.team_id, "api_app_id": API_APP_ID,
+            "type": "event_callback", "event_id": f"Ev{secrets.token_hex(5).upper()}",
+            "event_time": int(time.time()),
+            "event": {"type": "message", "channel": channel, "user": self.actor.user_id,
+                      "text": text, "ts": ts, "thread_ts": thread_ts, "event_ts": ts,
+                      "channel_type": "channel", "team": self.actor.team_id},
+        })
+        headers = {**signed_headers(body, self.signing_secret, int(time.time())),
+                   "content-type": "application/json"}
+        response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        self.show(response, self.slack.calls_since(marker))
+
     def show(self, response: Any, calls: list[RecordedCall]) -> None:
         """Print the ack body (if any) and every post the bot made for this request."""
         if response.status == 404:
@@ -397,6 +427,9 @@ class Console:
                                                channel_id=self.channel_id, ephemeral=not in_channel)
             elif call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
                 where = call.body.get("channel", "")
+                if call.method == "chat.postMessage" and not call.body.get("thread_ts") \
+                        and call.answer.get("ts"):
+                    self._last_post = (where, call.answer["ts"])
                 self.say(f"--- {call.method} to {where} ---")
                 buttons += self._print_message(call.body, len(buttons) + 1, channel_id=where,
                                                ephemeral=call.method == "chat.postEphemeral",
@@ -542,6 +575,7 @@ async def run_demo(
     from bot.app import create_app
     from bot.clients import ServiceClients
     from bot.config import BotSettings
+    from bot.dedupe import InProcessDedupe
     from clinops.demo.hospital import DEMO_TIME_ZONE, build_hospital
 
     zone = ZoneInfo(DEMO_TIME_ZONE)
@@ -560,7 +594,8 @@ async def run_demo(
     )
     clients = ServiceClients.from_settings(settings)
     try:
-        app = create_app(settings, clients)
+        # No Redis in the demo: Events API deliveries are remembered in this process.
+        app = create_app(settings, clients, dedupe=InProcessDedupe())
         directory = [slack_user_of(s) for s in hospital.staff if s.slack_user_id]
         featured = list(hospital.featured_users())
         console = Console(app=app, slack=slack, signing_secret=signing_secret,
