@@ -84,19 +84,85 @@ def claim_answer_text(answer: staffing_pb2.ClaimOpenShiftResponse) -> str:
                 f"confirm{overtime}.")
     if answer.outcome == staffing_pb2.CLAIM_OUTCOME_ALREADY_FILLED:
         return f"Sorry — {where} is already filled."
+    if answer.outcome == staffing_pb2.CLAIM_OUTCOME_OVERTIME_NOT_ACCEPTED:
+        return overtime_text(answer.overtime_hours, answer.hours_this_week)
     failed = [f.explanation or f.rule for f in answer.findings if not f.passed]
     reasons = "\n".join(f"• {reason}" for reason in failed) or "• no reason given"
     return f":x: You can't take {where}:\n{reasons}"
 
 
+def overtime_text(overtime_hours: float, hours_this_week: float) -> str:
+    """'This shift would be 4 h overtime (44 h this week)'."""
+    return (f":warning: This shift would be {overtime_hours:g} h overtime "
+            f"({hours_this_week:g} h this week).")
+
+
 def claim_answer_blocks(answer: staffing_pb2.ClaimOpenShiftResponse) -> list[Block]:
-    return [SectionBlock(block_id=BlockId.CLAIM_ANSWER,
-                         text=MarkdownTextObject(text=claim_answer_text(answer)))]
+    """The claimant's answer; overtime comes with the one button that accepts it."""
+    blocks: list[Block] = [SectionBlock(block_id=BlockId.CLAIM_ANSWER,
+                                        text=MarkdownTextObject(text=claim_answer_text(answer)))]
+    if answer.outcome == staffing_pb2.CLAIM_OUTCOME_OVERTIME_NOT_ACCEPTED:
+        blocks.append(ActionsBlock(block_id=BlockId.OPEN_SHIFT_CLAIM, elements=[
+            ButtonElement(text="Claim with overtime", action_id=ActionId.CLAIM_WITH_OVERTIME,
+                          value=answer.open_shift.open_shift_id),
+        ]))
+    return blocks
 
 
 def award_thread_text(answer: staffing_pb2.ClaimOpenShiftResponse, slack_user_id: str) -> str:
     """Posted in the open shift's thread when a slot is awarded."""
+    return awarded_text(answer.open_shift, answer.claimant.display_name, slack_user_id)
+
+
+def awarded_text(shift: staffing_pb2.OpenShift, name: str, slack_user_id: str) -> str:
+    mention = f" (<@{slack_user_id}>)" if slack_user_id else ""
+    return (f"Awarded to {name or 'a nurse'}{mention} — {shift.slots_filled} of {shift.slots} "
+            "filled.")
+
+
+def confirm_value(open_shift_id: str, staff_id: str) -> str:
+    """The Confirm (and Offer) button's value: which shift, whose claim."""
+    return f"{open_shift_id}:{staff_id}"
+
+
+def parse_confirm_value(value: str) -> tuple[str, str]:
+    open_shift_id, _, staff_id = (value or "").partition(":")
+    return open_shift_id, staff_id
+
+
+def queued_claim_text(claimant: staffing_pb2.StaffMember, overtime_hours: float = 0.0) -> str:
+    overtime = f" ({overtime_hours:g} h overtime, accepted)" if overtime_hours > 0 else ""
+    return f"Claim from {claimant.display_name}{overtime} — waiting for the charge nurse"
+
+
+def queued_claim_blocks(answer: staffing_pb2.ClaimOpenShiftResponse) -> list[Block]:
+    """Posted in the open shift's thread: the claim and the charge nurse's Confirm button."""
+    claimant = answer.claimant
+    return [
+        SectionBlock(block_id=BlockId.CLAIM_QUEUED, text=MarkdownTextObject(
+            text=queued_claim_text(claimant, answer.overtime_hours))),
+        ActionsBlock(block_id=BlockId.OPEN_SHIFT_CLAIM, elements=[
+            ButtonElement(text="Confirm", action_id=ActionId.CONFIRM_CLAIM, style="primary",
+                          value=confirm_value(answer.open_shift.open_shift_id,
+                                              claimant.staff_id)),
+        ]),
+    ]
+
+
+def confirmed_text(claimant: staffing_pb2.StaffMember, confirmed_by: str) -> str:
+    """Replaces the queued claim in the thread once the charge nurse has confirmed it."""
+    return f":white_check_mark: Claim from {claimant.display_name} — confirmed by <@{confirmed_by}>"
+
+
+def confirm_answer_text(answer: staffing_pb2.ConfirmClaimResponse) -> str:
+    """What the charge nurse reads when a confirm did not award."""
     shift = answer.open_shift
-    name = answer.claimant.display_name or "a nurse"
-    return (f"Awarded to {name} (<@{slack_user_id}>) — {shift.slots_filled} of {shift.slots} "
-            f"filled.")
+    where = f"{shift.unit_id} {window_words(shift.window)}"
+    name = answer.claimant.display_name or "this nurse"
+    if answer.outcome == staffing_pb2.CLAIM_OUTCOME_ALREADY_FILLED:
+        return f"{where} is already filled: {name}'s claim cannot be confirmed."
+    if answer.outcome == staffing_pb2.CLAIM_OUTCOME_AWARDED:
+        return f":white_check_mark: {name} has {where}."
+    failed = [f.explanation or f.rule for f in answer.findings if not f.passed]
+    reasons = "\n".join(f"• {reason}" for reason in failed) or "• no reason given"
+    return f":x: {name} can no longer take {where}:\n{reasons}"

@@ -22,7 +22,7 @@ USAGE = (
     "Only the unit's charge nurse or manager (or the house supervisor) can change its census."
 )
 _COUNT = re.compile(r"^(cc|trauma|rooms)=(\d{1,4})$", re.IGNORECASE)
-_UNIT = re.compile(r"^[A-Za-z][A-Za-z0-9_&.-]{0,15}$")
+_UNIT = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_&.-]{0,15}$")
 _ACUITY = {"cc": "critical_care_patients", "trauma": "trauma_patients", "rooms": "occupied_rooms"}
 
 

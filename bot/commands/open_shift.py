@@ -10,10 +10,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.messages import error_blocks, usage_blocks, usage_text
 from bot.blocks.open_shift import (
     award_thread_text,
+    awarded_text,
     claim_answer_blocks,
     claim_answer_text,
+    confirm_answer_text,
+    confirmed_text,
     open_shift_blocks,
     open_shift_text,
+    parse_confirm_value,
+    queued_claim_blocks,
+    queued_claim_text,
 )
 from bot.clients import ServiceCallError, StaffingClient
 from bot.commands.shift_gap import ShiftGapQuery, shift_gap_request
@@ -31,7 +37,7 @@ REPORT_USAGE = (
 ROLES = {"rn": staffing_pb2.STAFF_ROLE_RN, "lvn": staffing_pb2.STAFF_ROLE_LVN,
          "cna": staffing_pb2.STAFF_ROLE_CNA, "clerk": staffing_pb2.STAFF_ROLE_UNIT_CLERK,
          "tech": staffing_pb2.STAFF_ROLE_SURGICAL_TECH}
-_UNIT = re.compile(r"^[A-Za-z][A-Za-z0-9_&.-]{0,15}$")
+_UNIT = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9_&.-]{0,15}$")
 
 
 @dataclass(frozen=True)
@@ -109,21 +115,40 @@ async def report_gap(text: str, respond: AsyncRespond, client: AsyncWebClient,
             raise
         await respond(response_type="ephemeral", blocks=error_blocks(problem), text=problem)
         return
+    channel = await post_open_shift(opened, client, staffing)
+    done = f"Posted to <#{channel}>: {open_shift_text(opened)}"
+    await respond(response_type="ephemeral", text=done)
+
+
+async def post_open_shift(opened: staffing_pb2.OpenShift, client: AsyncWebClient,
+                          staffing: StaffingClient) -> str:
+    """Post a reported open shift in its unit's channel and tell staffing where; the channel."""
     posted = await client.chat_postMessage(channel=opened.slack_channel_id,
                                            blocks=open_shift_blocks(opened),
                                            text=open_shift_text(opened))
     await staffing.set_open_shift_message(opened.open_shift_id, posted["channel"], posted["ts"])
-    done = f"Posted to <#{posted['channel']}>: {open_shift_text(opened)}"
-    await respond(response_type="ephemeral", text=done)
+    return posted["channel"]
 
 
 async def claim(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond,
                 client: AsyncWebClient, context: dict) -> None:
     """ack → ClaimOpenShift → the claimant's answer; an award updates the post and its thread."""
+    await _claim(ack, action, respond, client, context, accept_overtime=False)
+
+
+async def claim_with_overtime(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond,
+                              client: AsyncWebClient, context: dict) -> None:
+    """The second click, after the overtime was shown: the same claim, overtime accepted."""
+    await _claim(ack, action, respond, client, context, accept_overtime=True)
+
+
+async def _claim(ack: AsyncAck, action: dict, respond: AsyncRespond, client: AsyncWebClient,
+                 context: dict, *, accept_overtime: bool) -> None:
     await ack()
     staffing: StaffingClient = context["staffing"]
     try:
-        answer = await staffing.claim_open_shift(action.get("value", ""))
+        answer = await staffing.claim_open_shift(action.get("value", ""),
+                                                 accept_overtime=accept_overtime)
     except ServiceCallError as error:
         problem = refusal_text(error)
         if problem is None:
@@ -138,9 +163,54 @@ async def claim(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond,
         await client.chat_postMessage(channel=shift.slack_channel_id,
                                       thread_ts=shift.slack_message_ts,
                                       text=award_thread_text(answer, context.user_id or ""))
-    await respond(response_type="ephemeral", replace_original=False,
+    if answer.outcome == staffing_pb2.CLAIM_OUTCOME_QUEUED and shift.slack_message_ts:
+        await client.chat_postMessage(channel=shift.slack_channel_id,
+                                      thread_ts=shift.slack_message_ts,
+                                      blocks=queued_claim_blocks(answer),
+                                      text=queued_claim_text(answer.claimant,
+                                                             answer.overtime_hours))
+    # An overtime answer replaces itself when accepted; every other answer is a new message.
+    await respond(response_type="ephemeral", replace_original=accept_overtime,
                   blocks=claim_answer_blocks(answer), text=claim_answer_text(answer))
 
 
+async def confirm(ack: AsyncAck, action: dict, respond: AsyncRespond, client: AsyncWebClient,
+                  context: dict) -> None:
+    """ack → ConfirmClaim → award: parent updated, award in the thread, the queued post marked."""
+    await ack()
+    staffing: StaffingClient = context["staffing"]
+    open_shift_id, staff_id = parse_confirm_value(action.get("value", ""))
+    try:
+        answer = await staffing.confirm_claim(open_shift_id, staff_id)
+    except ServiceCallError as error:
+        problem = refusal_text(error)
+        if problem is None:
+            raise
+        await respond(response_type="ephemeral", replace_original=False,
+                      blocks=error_blocks(problem), text=problem)
+        return
+    shift = answer.open_shift
+    if answer.outcome != staffing_pb2.CLAIM_OUTCOME_AWARDED:
+        text = confirm_answer_text(answer)
+        await respond(response_type="ephemeral", replace_original=False,
+                      blocks=error_blocks(text), text=text)
+        return
+    if shift.slack_message_ts:
+        await client.chat_update(channel=shift.slack_channel_id, ts=shift.slack_message_ts,
+                                 blocks=open_shift_blocks(shift), text=open_shift_text(shift))
+        await client.chat_postMessage(
+            channel=shift.slack_channel_id, thread_ts=shift.slack_message_ts,
+            text=awarded_text(shift, answer.claimant.display_name, answer.claimant.slack_user_id))
+    await respond(replace_original=True, text=confirmed_text(answer.claimant,
+                                                             context.user_id or ""))
+
+
 def register(app: AsyncApp) -> None:
+    """Every open-shift listener: claim, overtime, confirm, candidates' offer, the report modal."""
+    from bot.commands import fill, report_modal
+
     app.action(ActionId.CLAIM_OPEN_SHIFT)(claim)
+    app.action(ActionId.CLAIM_WITH_OVERTIME)(claim_with_overtime)
+    app.action(ActionId.CONFIRM_CLAIM)(confirm)
+    fill.register(app)
+    report_modal.register(app)

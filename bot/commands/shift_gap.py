@@ -27,7 +27,8 @@ USAGE = (
     "• `/shift-gap ICU tomorrow night` — words in any order\n"
     "• `/shift-gap 4W 2026-12-24 day`\n"
     "• `/shift-gap report <unit> <role> [count] [day|night] [date] [reason…]` — post an open "
-    "shift"
+    "shift (`/shift-gap report` alone opens a form)\n"
+    "• `/shift-gap fill <unit> [day|night] [date]` — eligible candidates, cheapest first"
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
@@ -112,8 +113,17 @@ async def shift_gap(
     if first.lower() == "report":
         # Imported here: open_shift reuses this module's day and shift words.
         from bot.commands.open_shift import report_gap
+        from bot.commands.report_modal import open_report_modal
 
+        if not rest.strip():
+            await open_report_modal(command.get("trigger_id", ""), client, context)
+            return
         await report_gap(rest, respond, client, context)
+        return
+    if first.lower() == "fill":
+        from bot.commands.fill import fill
+
+        await fill(rest, respond, context)
         return
     parsed = parse_shift_gap(text)
     if isinstance(parsed, ShiftGapUsage):
