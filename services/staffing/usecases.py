@@ -481,8 +481,8 @@ def confirm_claim(
                      what="confirm claims for its open shifts")
     claimant = store.get_staff(staff_id)
     if any(awarded == staff_id for awarded, _ in shift.awarded):
-        # A second click on Confirm: the award stands, nothing more is decided.
-        return ClaimResult(ClaimOutcome.AWARDED, (), 0.0, shift, claimant)
+        # A second click on Confirm: the award stands, nothing more is decided or posted.
+        raise NotQueued(f"{claimant.display_name}'s claim is already confirmed.")
     if staff_id not in store.queued_claims(open_shift_id):
         audit(store, clock, actor, action="confirm", subject=subject, outcome="NOT_QUEUED",
               detail=staff_id)

@@ -146,7 +146,8 @@ def test_a_second_click_on_confirm_keeps_the_one_award(store: StaffingStore) -> 
     shift_id = report_tomorrow(store)
     claim(store, "S6", shift_id)
     confirm(store, "S6", shift_id)
-    assert confirm(store, "S6", shift_id).outcome is ClaimOutcome.AWARDED
+    with pytest.raises(NotQueued, match="already confirmed"):
+        confirm(store, "S6", shift_id)
     assert store.get_open_shift(shift_id).slots_filled == 1
 
 
