@@ -57,9 +57,10 @@ def _web_api_methods() -> set[str]:
 
 def _handled_events() -> set[str]:
     text = _bot_sources()
-    events = set(re.findall(r'app\.event\(\s*"([a-z_]+)"', text))
+    events = set(re.findall(r'app\.event\(\s*"([a-z_]+)"', text)) - {"message"}
     if re.search(r"app\.(message|event\(\s*\"message\")", text):
-        events.add("message.channels")
+        # Unit channels may be public or private: thread replies arrive as either event.
+        events |= {"message.channels", "message.groups"}
     return events
 
 
