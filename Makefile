@@ -21,6 +21,14 @@ lint: $(STAMPS)/protos $(STAMPS)/node
 
 protos: $(STAMPS)/protos
 
+# Benchmarks (bench/): ClinOps beside its ceilings in one run; tables and JSON in bench/results/.
+bench: $(STAMPS)/protos $(STAMPS)/bench
+	$(BIN)/python scripts/with_test_services.py -- $(BIN)/python -m bench
+
+$(STAMPS)/bench: pyproject.toml $(STAMPS)/venv
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
 # The virtual environment follows pyproject.toml: a change there reinstalls.
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
