@@ -9,6 +9,7 @@ import ipaddress
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from concurrent import futures
 from dataclasses import dataclass
@@ -24,10 +25,14 @@ from grpc_status import rpc_status
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
+from clinops import logs, metrics
+
 SLACK_TEAM_KEY = "x-clinops-slack-team"
 SLACK_USER_KEY = "x-clinops-slack-user"
 CORRELATION_ID_KEY = "x-clinops-correlation-id"
 IDEMPOTENCY_KEY = "x-clinops-idempotency-key"
+
+_rpc_log = logging.getLogger("clinops.rpc")
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,43 @@ def field_violations(error: grpc.RpcError) -> dict[str, str]:
     return violations
 
 
+class ObservabilityInterceptor(grpc.ServerInterceptor):
+    """Counts and times every unary call by method and status; logs it with its correlation id.
+
+    Outermost of a server's interceptors, so refused calls (UNAUTHENTICATED) are counted too.
+    The correlation id from the caller's metadata is set for the call's log records.
+    """
+
+    def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
+        handler = continuation(details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        service, method = metrics.split_method(details.method)
+        correlation = str(dict(details.invocation_metadata or ()).get(CORRELATION_ID_KEY, ""))
+        behaviour = handler.unary_unary
+
+        def observed(request: Any, context: grpc.ServicerContext) -> Any:
+            started = time.perf_counter()
+            code = grpc.StatusCode.UNKNOWN
+            with logs.correlated(correlation):
+                try:
+                    answer = behaviour(request, context)
+                    code = context.code() or grpc.StatusCode.OK
+                    return answer
+                except Exception:
+                    code = context.code() or grpc.StatusCode.UNKNOWN
+                    raise
+                finally:
+                    seconds = time.perf_counter() - started
+                    metrics.RPC_SERVER_HANDLED.labels(service, method, code.name).inc()
+                    metrics.RPC_SERVER_SECONDS.labels(service, method).observe(seconds)
+                    _rpc_log.info("%s %s in %.1f ms", method, code.name, seconds * 1000)
+
+        return grpc.unary_unary_rpc_method_handler(
+            observed, request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer)
+
+
 def create_server(
     *,
     register: Iterable,
@@ -105,7 +147,7 @@ def create_server(
     """
     interceptors = [BearerTokenInterceptor(security.token)] if security else []
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
-                         interceptors=interceptors)
+                         interceptors=[ObservabilityInterceptor(), *interceptors])
     for add in register:
         add(server)
     health_servicer = health.HealthServicer()
@@ -135,6 +177,8 @@ def serve_until_signalled(
     grace_seconds: float,
 ) -> None:
     """Start `server`, block until SIGTERM/SIGINT, report NOT_SERVING, then stop with grace."""
+    logs.configure(service=name)
+    metrics.serve_metrics()
     log = logging.getLogger(f"services.{name}.server")
     stopping = threading.Event()
 
