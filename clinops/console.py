@@ -26,6 +26,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from clinops.clock import Clock, system_clock
+from clinops.demo.modals import (
+    Modal,
+    client_side_errors,
+    render_modal,
+    set_value,
+    split_positional,
+    view_closed_body,
+    view_submission_body,
+)
 from clinops.slack_standin import RESPONSE_URL_METHOD, RecordedCall, SlackStandIn
 
 API_APP_ID = "A0CLINOPS"
@@ -259,6 +268,10 @@ Type what you would type in Slack, or a console command:
   /shift-gap ICU tomorrow night   any slash command, as Slack would send it
   click N                         press button [N] of the last reply that had buttons
   reply <text>                    reply in the thread of the last message posted to a channel
+  set N <value>                   fill field (N) of the open modal (a select takes its option)
+  submit [v1 v2 ...]              submit the open modal (values, if given, fill (1), (2)...)
+  cancel                          close the open modal without submitting
+  tick [YYYY-MM-DD|+N]            move the demo clock (default +1 day) and run the due daily jobs
   as <name or Slack id>           act as someone else
   whoami                          who you are acting as
   help                            this text
@@ -289,6 +302,8 @@ class Console:
     _sequence: int = 0
     # (channel, ts) of the last message the bot posted to a channel (not in a thread).
     _last_post: tuple[str, str] | None = None
+    # The modal a views.open put in front of someone, until it is submitted or cancelled.
+    _modal: Modal | None = None
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -314,6 +329,14 @@ class Console:
             await self.click(rest.strip())
         elif lowered == "reply":
             await self.thread_reply(rest.strip())
+        elif lowered == "set":
+            self.set_field(rest.strip())
+        elif lowered == "submit":
+            await self.submit(rest.strip())
+        elif lowered == "cancel":
+            await self.cancel()
+        elif lowered == "tick":
+            await self.tick(rest.strip())
         else:
             self.say(f"Not a command: {word}. Type help.")
         return True
@@ -417,6 +440,11 @@ class Console:
             buttons += self._print_message(_json_or_text(response.body), len(buttons) + 1,
                                            channel_id=self.channel_id, ephemeral=True)
             printed = True
+        self._show_calls(calls, buttons, printed=printed)
+
+    def _show_calls(self, calls: list[RecordedCall], buttons: list[_Button], *,
+                    printed: bool) -> None:
+        """Print what the bot sent Slack; buttons shown become the ones `click N` presses."""
         for call in calls:
             if call.method == "auth.test":
                 continue
@@ -434,7 +462,9 @@ class Console:
                 buttons += self._print_message(call.body, len(buttons) + 1, channel_id=where,
                                                ephemeral=call.method == "chat.postEphemeral",
                                                message=call.body)
-            elif call.method in ("views.open", "views.publish", "views.update"):
+            elif call.method in ("views.open", "views.push", "views.update"):
+                self._open_modal(call)
+            elif call.method == "views.publish":
                 view = call.body.get("view") or {}
                 title = _text_of(view.get("title")) or view.get("type")
                 self.say(f"--- {call.method}: {title} ---")
@@ -449,6 +479,115 @@ class Console:
         if buttons:
             self._buttons = buttons
         self.say()
+
+    # ---- modals ---------------------------------------------------------------------------
+
+    def _open_modal(self, call: RecordedCall) -> None:
+        """A view the bot opened (or updated) is the modal in front of the one acting now."""
+        view = call.body.get("view") or {}
+        if isinstance(view, str):
+            view = _json_or_text(view)
+        opened = (call.answer.get("view") or {}).get("id", "")
+        if call.method == "views.update" and self._modal is not None:
+            opened = call.body.get("view_id") or self._modal.view.get("id", opened)
+        self._modal = Modal.of({**view, "id": opened}, self.actor.user_id)
+        self.say(f"--- {call.method}: {self._modal.title} ---")
+        self.say(render_modal(self._modal, render_blocks))
+
+    def _modal_for_actor(self) -> Modal | None:
+        if self._modal is None:
+            self.say("No modal is open.")
+            return None
+        if self._modal.owner_user_id != self.actor.user_id:
+            owner = next((u for u in self.directory
+                          if u.user_id == self._modal.owner_user_id), None)
+            who = self.describe(owner) if owner else self._modal.owner_user_id
+            self.say(f"The open modal ({self._modal.title}) is {who}'s: `as` them first.")
+            return None
+        return self._modal
+
+    def set_field(self, text: str) -> None:
+        """`set N <value>`: fill one field of the open modal, as typing or picking in Slack."""
+        modal = self._modal_for_actor()
+        if modal is None:
+            return
+        number, _, value = text.partition(" ")
+        item = modal.field(int(number)) if number.isdigit() else None
+        if item is None:
+            self.say(f"set which field? The modal has ({len(modal.fields)}) — e.g. `set 1 48`.")
+            return
+        problem = set_value(item, value)
+        if problem:
+            self.say(problem)
+            return
+        modal.errors.pop(item.block_id, None)
+        self.say(f"({item.number}) {item.label}: {item.shown()}")
+
+    async def submit(self, text: str) -> None:
+        """Submit the open modal as Slack would: a signed view_submission through the app."""
+        modal = self._modal_for_actor()
+        if modal is None:
+            return
+        for item, value in zip(modal.fields, split_positional(text, len(modal.fields)),
+                               strict=False):
+            if value == "-":
+                continue  # keep what the field holds
+            problem = set_value(item, value)
+            if problem:
+                self.say(f"({item.number}) {item.label}: {problem}")
+                return
+        modal.errors = client_side_errors(modal)
+        if modal.errors:  # Slack's client refuses these itself; nothing reaches the bot
+            self.say(render_modal(modal, render_blocks))
+            self.say()
+            return
+        self._sequence += 1
+        marker = self.slack.call_count()
+        body = view_submission_body(
+            modal, team_id=self.actor.team_id, team_domain=TEAM_DOMAIN,
+            user_id=self.actor.user_id, user_name=self.actor.user_name,
+            api_app_id=API_APP_ID, token=VERIFICATION_TOKEN)
+        response = await self.dispatch(body)
+        calls = self.slack.calls_since(marker)
+        if response.status == 404:
+            self.say("(no listener handles that modal)")
+            return
+        answer = _json_or_text(response.body) if response.body else {}
+        action = answer.get("response_action") if isinstance(answer, dict) else None
+        if response.status >= 400:
+            self.say(f"(Slack would show the modal's error: HTTP {response.status})")
+        elif action == "errors":
+            modal.errors = dict(answer.get("errors") or {})
+            self.say("--- the modal stays open, with errors ---")
+            self.say(render_modal(modal, render_blocks))
+        elif action in ("update", "push"):
+            self._modal = Modal.of({**answer.get("view", {}), "id": modal.view.get("id", "")},
+                                   self.actor.user_id)
+            self.say(f"--- the modal {'changes' if action == 'update' else 'moves on'} ---")
+            self.say(render_modal(self._modal, render_blocks))
+        else:
+            self._modal = None
+            self.say(f"(modal closed: {modal.title} submitted)")
+        self._show_calls(calls, [], printed=True)
+
+    async def cancel(self) -> None:
+        """Close the open modal; Slack tells the app only when the view asked (notify_on_close)."""
+        modal = self._modal_for_actor()
+        if modal is None:
+            return
+        self._modal = None
+        if not modal.view.get("notify_on_close"):
+            self.say(f"(modal closed: {modal.title} cancelled; nothing was sent)")
+            self.say()
+            return
+        marker = self.slack.call_count()
+        body = view_closed_body(
+            modal, team_id=self.actor.team_id, team_domain=TEAM_DOMAIN,
+            user_id=self.actor.user_id, user_name=self.actor.user_name,
+            api_app_id=API_APP_ID, token=VERIFICATION_TOKEN)
+        response = await self.dispatch(body)
+        self.say(f"(modal closed: {modal.title} cancelled)")
+        self.show(response, self.slack.calls_since(marker))
 
     def _print_message(self, body: Any, first_button: int, *, channel_id: str, ephemeral: bool,
                        message: dict[str, Any] | None = None) -> list[_Button]:

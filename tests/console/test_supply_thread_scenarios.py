@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-# The console cannot submit a modal: Edit quantities is shown opening its modal; the edit itself
-# is covered end to end over HTTP (tests/e2e/test_supply_thread_and_edit.py).
+# Edit quantities is shown opening its modal here; submitting it from the console is in
+# tests/console/test_modal_scenarios.py.
 APPROVE_SCRIPT = """\
 /supply count ICU CHG-CLOTH 2
 as Denise
@@ -51,7 +51,7 @@ def after(out: str, marker: str) -> str:
 def test_the_proposal_invites_thread_replies_and_edit_opens_a_modal_per_line(approved) -> None:
     assert "Approvers can also reply in this thread: approve or reject <reason>." in approved
     modal = after(approved, "--- views.open: Edit RP-00001 ---")
-    assert "(CHG-CLOTH, packs of 24): <input>" in modal
+    assert "(1) Chlorhexidine 2% bathing cloths, pack of 6 (CHG-CLOTH, packs of 24): 96" in modal
 
 
 def test_a_staff_nurse_replying_approve_is_refused_privately(approved) -> None:
