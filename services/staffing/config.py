@@ -20,3 +20,5 @@ class StaffingSettings(ServiceSecuritySettings):
     # Rest between shifts and the weekly hours beyond which a shift is overtime (DESIGN.md).
     min_rest_hours: float = Field(default=10.0, ge=0)
     weekly_hours_threshold: float = Field(default=40.0, gt=0)
+    # An open shift nobody took moves up the ladder after this long on each step (DESIGN.md).
+    escalation_wait_minutes: int = Field(default=30, ge=1, le=24 * 60)

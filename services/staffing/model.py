@@ -283,6 +283,8 @@ class OpenShift:
     awarded: tuple[tuple[str, str], ...] = ()  # (staff id, display name) in award order
     created_at: datetime | None = None
     created_by: str | None = None
+    # When the shift reached its ladder step; None: still on the first step, since created_at.
+    ladder_step_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import grpc
 from google.protobuf import timestamp_pb2
@@ -15,7 +15,7 @@ from clinops import rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
-from services.staffing import candidates, usecases
+from services.staffing import candidates, escalation, usecases
 from services.staffing.config import StaffingSettings
 from services.staffing.eligibility import ClaimRules
 from services.staffing.errors import (
@@ -47,6 +47,7 @@ from services.staffing.training_client import TrainingChecker
 
 SERVICE_NAME = staffing_pb2.DESCRIPTOR.services_by_name["StaffingService"].full_name
 log = logging.getLogger(__name__)
+DEFAULT_ESCALATION_WAIT = timedelta(minutes=30)
 
 # The one table from domain errors to status codes. A unit whose category or ratio rule is
 # missing is a configuration the facility must fix, hence FAILED_PRECONDITION.
@@ -217,8 +218,10 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
 
     def __init__(self, *, store: StaffingStore, clock: Clock,
                  certifications: usecases.CertificationChecker | None = None,
-                 rules: ClaimRules | None = None) -> None:
+                 rules: ClaimRules | None = None,
+                 escalation_wait: timedelta = DEFAULT_ESCALATION_WAIT) -> None:
         self.store, self.clock = store, clock
+        self.escalation_wait = escalation_wait
         self.certifications = certifications or _Unchecked()
         self.rules = rules or ClaimRules()
 
@@ -339,6 +342,45 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
             return staffing_pb2.OfferOpenShiftResponse(open_shift=self._open_shift(shift),
                                                        staff_member=staff_message(member))
 
+    def AdvanceEscalations(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            moved = escalation.advance_escalations(
+                wait=self.escalation_wait, store=self.store, clock=self.clock,
+                certifications=self.certifications, rules=self.rules)
+            return staffing_pb2.AdvanceEscalationsResponse(escalations=[
+                staffing_pb2.Escalation(
+                    open_shift=self._open_shift(e.open_shift),
+                    from_step=staffing_pb2.LadderStep.Value(f"LADDER_STEP_{e.from_step}"),
+                    waited_minutes=int(e.waited.total_seconds() // 60),
+                    notify=[staff_message(m) for m in e.notify],
+                ) for e in moved
+            ])
+
+    def ClaimPreShiftAlerts(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            alerts = escalation.claim_preshift_alerts(
+                hours_before=request.hours_before, store=self.store, clock=self.clock)
+            return staffing_pb2.ClaimPreShiftAlertsResponse(alerts=[
+                staffing_pb2.PreShiftAlert(
+                    unit=unit_message(a.unit), window=_window(a.window),
+                    gaps=[staffing_pb2.RoleGap(role=g.role, required=g.required,
+                                               counted=g.counted, gap=g.gap, rule=g.rule)
+                          for g in a.gaps],
+                    open_shifts=[open_shift_message(s, a.window) for s in a.open_shifts],
+                    gap_state=a.gap_state,
+                ) for a in alerts
+            ])
+
+    def ReleasePreShiftAlert(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            day = (_day(common_pb2.DaySpec(date=request.date), "date")
+                   if request.HasField("date") else None)
+            released = escalation.release_preshift_alert(
+                unit_id=request.unit_id, day=day if isinstance(day, date) else None,
+                shift=_shift(request.shift), gap_state=request.gap_state, store=self.store,
+                clock=self.clock)
+            return staffing_pb2.ReleasePreShiftAlertResponse(released=released)
+
     def ListUnits(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):
             units = usecases.list_units(store=self.store)
@@ -401,6 +443,7 @@ def create_server(
     *, store: StaffingStore, clock: Clock, address: str = "127.0.0.1:0",
     training_target: str = "", certifications: usecases.CertificationChecker | None = None,
     rules: ClaimRules | None = None, security: rpc.ServerSecurity | None = None,
+    escalation_wait: timedelta = DEFAULT_ESCALATION_WAIT,
 ) -> tuple[grpc.Server, int]:
     """A staffing server with health and reflection, bound but not started; port 0 → OS picks.
 
@@ -410,15 +453,17 @@ def create_server(
     if certifications is None and training_target:
         certifications = TrainingChecker.connect(training_target)
     server, port, _ = _create(store=store, clock=clock, address=address,
-                              certifications=certifications, rules=rules, security=security)
+                              certifications=certifications, rules=rules, security=security,
+                              escalation_wait=escalation_wait)
     return server, port
 
 
 def _create(*, store: StaffingStore, clock: Clock, address: str,  # noqa: ANN202
             certifications: usecases.CertificationChecker | None = None,
-            rules: ClaimRules | None = None, security: rpc.ServerSecurity | None = None):
+            rules: ClaimRules | None = None, security: rpc.ServerSecurity | None = None,
+            escalation_wait: timedelta = DEFAULT_ESCALATION_WAIT):
     servicer = StaffingServicer(store=store, clock=clock, certifications=certifications,
-                                rules=rules)
+                                rules=rules, escalation_wait=escalation_wait)
     add = functools.partial(staffing_pb2_grpc.add_StaffingServiceServicer_to_server, servicer)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
                               security=security)
@@ -435,7 +480,9 @@ def serve(settings: StaffingSettings, *, grace_seconds: float = 5.0) -> None:
                        weekly_hours_threshold=settings.weekly_hours_threshold)
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
                                    certifications=checker, rules=rules,
-                                   security=settings.server_security())
+                                   security=settings.server_security(),
+                                   escalation_wait=timedelta(
+                                       minutes=settings.escalation_wait_minutes))
     try:
         rpc.serve_until_signalled(server, health, name="staffing", port=port,
                                   grace_seconds=grace_seconds)

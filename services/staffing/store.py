@@ -45,6 +45,7 @@ from services.staffing.tables import (
     GridStepRow,
     OpenShiftRow,
     OrientationRow,
+    PreShiftAlertRow,
     QueuedClaimRow,
     RatioRuleRow,
     StaffRow,
@@ -97,7 +98,7 @@ def _open_shift(row: OpenShiftRow) -> OpenShift:
         ladder_step=LadderStep(row.ladder_step), slack_channel_id=row.slack_channel_id,
         slack_message_ts=row.slack_message_ts,
         awarded=tuple((a.staff_id, a.staff.display_name) for a in row.awards),
-        created_at=row.created_at, created_by=row.created_by,
+        created_at=row.created_at, created_by=row.created_by, ladder_step_at=row.ladder_step_at,
     )
 
 
@@ -408,6 +409,55 @@ class StaffingStore:
                            display_name=r.staff.display_name)
                 for r in rows
             ]
+
+    # The escalation ladder and pre-shift alerts
+    def advance_ladder(self, open_shift_id: str, from_step: LadderStep, to_step: LadderStep,
+                       at: datetime) -> bool:
+        """Move an open shift still on `from_step` to `to_step`; False if it moved already.
+
+        The conditional UPDATE on (open_shift_id, ladder_step) lets exactly one of two
+        concurrent advances win: the loser's WHERE no longer matches once the winner commits.
+        """
+        with self._session() as session, session.begin():
+            moved = session.execute(
+                update(OpenShiftRow)
+                .where(OpenShiftRow.open_shift_id == open_shift_id,
+                       OpenShiftRow.ladder_step == from_step.value,
+                       OpenShiftRow.state == OpenShiftState.OPEN.value,
+                       OpenShiftRow.slots_filled < OpenShiftRow.slots)
+                .values(ladder_step=to_step.value, ladder_step_at=at)
+                .execution_options(synchronize_session=False))
+            return moved.rowcount == 1
+
+    def record_alert_state(self, unit_id: str, day: date, shift: Shift, gap_state: str,
+                           at: datetime) -> bool:
+        """Remember `gap_state` as alerted for the unit's shift; False if it already was."""
+        key = (normalise_unit_id(unit_id), day, shift.value)
+        try:
+            with self._session() as session, session.begin():
+                session.add(PreShiftAlertRow(unit_id=key[0], shift_date=day, shift=key[2],
+                                             gap_state=gap_state, alerted_at=at))
+            return True
+        except IntegrityError:
+            pass  # a state is on record already: only a different one replaces it
+        with self._session() as session, session.begin():
+            changed = session.execute(
+                update(PreShiftAlertRow)
+                .where(PreShiftAlertRow.unit_id == key[0], PreShiftAlertRow.shift_date == day,
+                       PreShiftAlertRow.shift == key[2],
+                       PreShiftAlertRow.gap_state != gap_state)
+                .values(gap_state=gap_state, alerted_at=at)
+                .execution_options(synchronize_session=False))
+            return changed.rowcount == 1
+
+    def release_alert_state(self, unit_id: str, day: date, shift: Shift, gap_state: str) -> bool:
+        """Forget an alerted state that was never posted (only if it is still the one on record)."""
+        with self._session() as session, session.begin():
+            gone = session.execute(delete(PreShiftAlertRow).where(
+                PreShiftAlertRow.unit_id == normalise_unit_id(unit_id),
+                PreShiftAlertRow.shift_date == day, PreShiftAlertRow.shift == shift.value,
+                PreShiftAlertRow.gap_state == gap_state))
+            return gone.rowcount == 1
 
     # The audit log: appended to, never updated
     def append_audit(self, entry: AuditEntry) -> None:

@@ -133,6 +133,7 @@ class OpenShiftRow(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[str] = mapped_column(String(12), default="OPEN")
     ladder_step: Mapped[str] = mapped_column(String(20), default="UNIT_STAFF")
+    ladder_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     slack_channel_id: Mapped[str] = mapped_column(String(32), default="")
     slack_message_ts: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -158,6 +159,15 @@ class QueuedClaimRow(Base):
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.staff_id"), primary_key=True)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     overtime_hours: Mapped[float] = mapped_column(default=0.0)
+
+
+class PreShiftAlertRow(Base):
+    __tablename__ = "preshift_alerts"
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.unit_id"), primary_key=True)
+    shift_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    shift: Mapped[str] = mapped_column(String(8), primary_key=True)
+    gap_state: Mapped[str] = mapped_column(String(400))
+    alerted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuditRow(Base):

@@ -32,6 +32,7 @@ from services.staffing.model import (
     ClaimOutcome,
     Finding,
     GapLine,
+    LadderStep,
     OpenShift,
     OpenShiftState,
     RatioRule,
@@ -72,6 +73,12 @@ class Store(Protocol):
     def assignments_for_staff(self, staff_id: str, first: date, last: date) -> list[Assignment]: ...
     def list_staff(self) -> list[StaffMember]: ...
     def append_audit(self, entry: AuditEntry) -> None: ...
+    def advance_ladder(self, open_shift_id: str, from_step: LadderStep, to_step: LadderStep,
+                       at: datetime) -> bool: ...
+    def record_alert_state(self, unit_id: str, day: date, shift: Shift, gap_state: str,
+                           at: datetime) -> bool: ...
+    def release_alert_state(self, unit_id: str, day: date, shift: Shift,
+                            gap_state: str) -> bool: ...
 
 
 class CertificationChecker(Protocol):
