@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -68,6 +69,12 @@ def _check(argv: Sequence[str]) -> int:
     return check_main(argv)
 
 
+def _import(args: argparse.Namespace) -> int:
+    from clinops.imports import main as import_main
+
+    return import_main(args)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="clinops", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -79,6 +86,16 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="services, bot and a Slack stand-in, driven from stdin")
     check = commands.add_parser("check", help="state of every component; exit 1 if any is down")
     check.add_argument("--service", choices=SERVICES, help="only this service's gRPC health")
+    imports = commands.add_parser(
+        "import", help="a supply-cabinet CSV or a certification CSV/FHIR file, all or nothing")
+    imports.add_argument("kind", choices=("supplies", "training"),
+                         help="supplies: cabinet counts and consumption (CSV); "
+                              "training: certification records (CSV or FHIR JSON)")
+    imports.add_argument("file", type=Path, help="docs/imports.md lists what is accepted")
+    imports.add_argument("--as", dest="caller", metavar="SLACK_TEAM:SLACK_USER",
+                         help="who imports; the service checks they may (e.g. T0CLINOPS:U0EDU001)")
+    imports.add_argument("--deadline", type=float, default=30.0, metavar="SECONDS",
+                         help="how long to wait for the service (default 30)")
     return root
 
 
@@ -97,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scheduler": _scheduler,
         "demo": _demo,
         "check": lambda: _check(["--service", args.service] if args.service else []),
+        "import": lambda: _import(args),
     }[args.command]
     try:
         return run() or 0
