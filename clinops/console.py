@@ -304,6 +304,8 @@ class Console:
     _last_post: tuple[str, str] | None = None
     # The modal a views.open put in front of someone, until it is submitted or cancelled.
     _modal: Modal | None = None
+    # The demo's clock and scheduler (`tick`); None where the console runs without them.
+    scheduler: Any = None
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -479,6 +481,39 @@ class Console:
         if buttons:
             self._buttons = buttons
         self.say()
+
+    # ---- the demo clock ---------------------------------------------------------------------
+
+    async def tick(self, argument: str) -> None:
+        """`tick [YYYY-MM-DD|+N]`: move the demo clock, then run the daily jobs that fell due."""
+        from clinops.demo.scheduler import target_instant
+
+        if self.scheduler is None:
+            self.say("This console has no demo clock to move.")
+            return
+        clock = self.scheduler.clock
+        zone = ZoneInfo(self.scheduler.settings.time_zone)
+        target = target_instant(argument, clock(), zone)
+        if isinstance(target, str):
+            self.say(target)
+            return
+        clock.move_to(target)
+        self.say(f"Demo clock: {clock().astimezone(zone):%a %Y-%m-%d %H:%M %Z}.")
+        marker = self.slack.call_count()
+        runs = await asyncio.to_thread(self.scheduler.run_due)
+        for run in runs:
+            report = run.report
+            done = (f"{report.sent} sent, {report.skipped} already sent, {report.failed} failed"
+                    if report is not None else "skipped")
+            self.say(f"Ran {run.name} (due {run.due.astimezone(zone):%a %H:%M}): {done}.")
+        if not runs:
+            self.say("No scheduled job fell due.")
+        calls = [c for c in self.slack.calls_since(marker) if c.method != "conversations.open"]
+        if calls:
+            self._show_calls(calls, [], printed=True)
+        else:
+            self.say("Nothing was sent.")
+            self.say()
 
     # ---- modals ---------------------------------------------------------------------------
 
@@ -716,8 +751,11 @@ async def run_demo(
     from bot.config import BotSettings
     from bot.dedupe import InProcessDedupe
     from clinops.demo.hospital import DEMO_TIME_ZONE, build_hospital
+    from clinops.demo.scheduler import DemoClock, DemoScheduler
 
     zone = ZoneInfo(DEMO_TIME_ZONE)
+    # One clock for every service and the scheduler; `tick` moves it forward.
+    clock = DemoClock(clock)
     hospital = build_hospital(clock().astimezone(zone).date())
     services = start_services(data_dir=data_dir, hospital=hospital, clock=clock)
     slack = SlackStandIn(team_id=hospital.team_id)
@@ -732,13 +770,17 @@ async def run_demo(
         training_target=f"127.0.0.1:{services.training_port}",
     )
     clients = ServiceClients.from_settings(settings)
+    scheduler = DemoScheduler.start(
+        clock=clock, data_dir=data_dir, time_zone=DEMO_TIME_ZONE, slack_api_url=slack.base_url,
+        training_target=settings.training_target, staffing_target=settings.staffing_target)
     try:
         # No Redis in the demo: Events API deliveries are remembered in this process.
         app = create_app(settings, clients, dedupe=InProcessDedupe())
         directory = [slack_user_of(s) for s in hospital.staff if s.slack_user_id]
         featured = list(hospital.featured_users())
         console = Console(app=app, slack=slack, signing_secret=signing_secret,
-                          actor=slack_user_of(featured[0]), directory=directory, out=stdout)
+                          actor=slack_user_of(featured[0]), directory=directory, out=stdout,
+                          scheduler=scheduler)
         console.say(f"ClinOps demo — {len(hospital.units)} units, {len(hospital.staff)} staff, "
                     "no Slack workspace needed.")
         console.say(f"You are acting as {console.describe(console.actor)}, "
@@ -751,6 +793,7 @@ async def run_demo(
         return 0
     finally:
         await clients.close()
+        scheduler.stop()
         slack.stop()
         services.stop()
 
