@@ -16,6 +16,7 @@ from bot.clients import ServiceClients
 from bot.commands import census, certs, clinops, open_shift, shift_gap, supply
 from bot.config import BotSettings
 from bot.dedupe import Dedupe, from_environment
+from clinops import logs, metrics
 from clinops.rpc import Caller
 
 logger = logging.getLogger("clinops.bot")
@@ -52,7 +53,7 @@ def create_app(settings: BotSettings, clients: ServiceClients, *,
     )
 
     @app.middleware
-    async def attach_services(context: AsyncBoltContext, next) -> None:
+    async def attach_services(context: AsyncBoltContext, body: dict, next) -> None:
         correlation_id = uuid.uuid4().hex[:12]
         context["correlation_id"] = correlation_id
         caller = Caller(
@@ -63,7 +64,12 @@ def create_app(settings: BotSettings, clients: ServiceClients, *,
         for name, client in clients.acting_for(caller).items():
             context[name] = client
         context["dedupe"] = seen
-        await next()
+        kind, name = metrics.slack_request_kind(body)
+        metrics.SLACK_REQUESTS.labels(kind, name).inc()
+        with logs.correlated(correlation_id):
+            # What was asked, never its text: arguments can name a person.
+            logger.info("slack %s %s", kind, name)
+            await next()
 
     errors.register(app)
     shift_gap.register(app)

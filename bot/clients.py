@@ -16,6 +16,7 @@ import grpc
 
 from bot.config import BotSettings
 from clinops.common.v1 import common_pb2
+from clinops.metrics import AioClientMetricsInterceptor
 from clinops.rpc import IDEMPOTENCY_KEY, Caller, caller_metadata, field_violations
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
@@ -270,9 +271,11 @@ class ServiceClients:
         """
 
         def channel(target: str) -> grpc.aio.Channel:
+            # Every call is counted and timed by method and status (clinops.metrics).
+            observed = [AioClientMetricsInterceptor()]
             if credentials is None:
-                return grpc.aio.insecure_channel(target)
-            return grpc.aio.secure_channel(target, credentials)
+                return grpc.aio.insecure_channel(target, interceptors=observed)
+            return grpc.aio.secure_channel(target, credentials, interceptors=observed)
 
         staffing = channel(staffing_target)
         supplies = channel(supplies_target)
