@@ -4,8 +4,10 @@ Services import this module, never each other. Listeners in bot/ send the metada
 read it with `caller_from(context)`.
 """
 
+import hashlib
 import hmac
 import ipaddress
+import json
 import logging
 import signal
 import threading
@@ -14,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import grpc
 from google.protobuf import any_pb2
@@ -138,6 +140,7 @@ def create_server(
     address: str = "127.0.0.1:0",
     max_workers: int = 16,
     security: "ServerSecurity | None" = None,
+    interceptors: Iterable[grpc.ServerInterceptor] = (),
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     """A gRPC server with health checking and reflection; returns (server, bound port, health).
 
@@ -145,9 +148,10 @@ def create_server(
     servicer). Port 0 in `address` lets the OS choose, as tests do. With `security`, the port
     speaks TLS only and every call must carry the service credential.
     """
-    interceptors = [BearerTokenInterceptor(security.token)] if security else []
+    # The credential check runs first, so an unauthenticated call never reaches a memo.
+    chain = [BearerTokenInterceptor(security.token)] if security else []
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
-                         interceptors=[ObservabilityInterceptor(), *interceptors])
+                         interceptors=[ObservabilityInterceptor(), *chain, *interceptors])
     for add in register:
         add(server)
     health_servicer = health.HealthServicer()
@@ -261,8 +265,8 @@ def channel_credentials(*, root_cert: bytes, token: str) -> grpc.ChannelCredenti
 def client_channel(target: str, credentials: grpc.ChannelCredentials | None) -> grpc.Channel:
     """A blocking channel: TLS + token when `credentials` are given, plaintext otherwise."""
     if credentials is None:
-        return grpc.insecure_channel(target)
-    return grpc.secure_channel(target, credentials)
+        return grpc.insecure_channel(target, options=CHANNEL_OPTIONS)
+    return grpc.secure_channel(target, credentials, options=CHANNEL_OPTIONS)
 
 
 def _read(path: Path | None) -> bytes:
@@ -333,3 +337,91 @@ class ServiceSecuritySettings(BaseSettings):
         if self.tls_root_cert_file is None or not self.token():
             return None
         return channel_credentials(root_cert=_read(self.tls_root_cert_file), token=self.token())
+
+
+# Retries (issue 6): only a read may be sent twice, and only when the service did not answer
+# at all (UNAVAILABLE). A mutating call is never retried by the channel: the caller's
+# idempotency key lets the person retry it instead, with the first result coming back.
+
+READ_METHODS: dict[str, tuple[str, ...]] = {
+    "clinops.staffing.v1.StaffingService": (
+        "ListUnits", "GetUnit", "GetShiftGaps", "GetStaffMember", "ListOpenShifts",
+        "ListCandidates", "ListAssignments"),
+    "clinops.supplies.v1.SuppliesService": (
+        "ListItems", "GetStockStatus", "GetProposal", "ListProposals"),
+    "clinops.training.v1.TrainingService": (
+        "ListCertificationTypes", "ListRequirements", "ListRecords", "CheckEligibility",
+        "ListExpiring", "GetUnitCompliance", "ListCertificationDigest", "ExportUnitCompliance"),
+}
+
+
+def retry_service_config(read_methods: Mapping[str, Iterable[str]] = READ_METHODS) -> str:
+    """grpc.service_config JSON: retry `read_methods` on UNAVAILABLE only, within the deadline."""
+    names = [{"service": service, "method": method}
+             for service, methods in read_methods.items() for method in methods]
+    return json.dumps({"methodConfig": [{
+        "name": names,
+        "retryPolicy": {
+            "maxAttempts": 3,
+            "initialBackoff": "0.1s",
+            "maxBackoff": "0.5s",
+            "backoffMultiplier": 2,
+            "retryableStatusCodes": ["UNAVAILABLE"],
+        },
+    }]})
+
+
+CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
+    ("grpc.enable_retries", 1),
+    ("grpc.service_config", retry_service_config()),
+)
+
+
+def idempotency_metadata(key: str) -> tuple[tuple[str, str], ...]:
+    """Metadata that makes a mutating call safe to repeat: the service answers it only once."""
+    return ((IDEMPOTENCY_KEY, key),) if key else ()
+
+
+class ResponseMemo(Protocol):
+    """Where a service keeps the first response to each idempotency key (its own database)."""
+
+    def recall(self, key: str) -> bytes | None: ...
+
+    def remember(self, key: str, response: bytes) -> bytes:
+        """Keep `response` for `key` unless one is kept already; return the one kept."""
+        ...
+
+
+class IdempotencyInterceptor(grpc.ServerInterceptor):
+    """Answers a repeated idempotency key on a mutating method with the first response.
+
+    The key is scoped by method and by the caller's Slack identity, so one person's key never
+    replays another's answer. Only successful answers are kept: a refusal is decided afresh.
+    """
+
+    def __init__(self, memo: ResponseMemo, methods: Iterable[str]) -> None:
+        self.memo = memo
+        self.methods = frozenset(methods)
+
+    def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
+        handler = continuation(details)
+        if handler is None or details.method not in self.methods or handler.unary_unary is None:
+            return handler
+        metadata = dict(details.invocation_metadata or ())
+        key = str(metadata.get(IDEMPOTENCY_KEY, "")).strip()
+        if not key:
+            return handler
+        scope = "|".join((details.method, str(metadata.get(SLACK_TEAM_KEY, "")),
+                          str(metadata.get(SLACK_USER_KEY, "")), key))
+        digest = hashlib.sha256(scope.encode()).hexdigest()
+        behaviour, serialize = handler.unary_unary, handler.response_serializer
+
+        def once(request: Any, context: grpc.ServicerContext) -> bytes:
+            first = self.memo.recall(digest)
+            if first is not None:
+                return first
+            return self.memo.remember(digest, serialize(behaviour(request, context)))
+
+        return grpc.unary_unary_rpc_method_handler(
+            once, request_deserializer=handler.request_deserializer,
+            response_serializer=lambda answer: answer)

@@ -14,6 +14,7 @@ from google.protobuf import timestamp_pb2
 from clinops import rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
+from clinops.idempotency import SqlResponseMemo
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from services.staffing import candidates, escalation, usecases
 from services.staffing.config import StaffingSettings
@@ -46,6 +47,10 @@ from services.staffing.store import StaffingStore, migrate
 from services.staffing.training_client import TrainingChecker
 
 SERVICE_NAME = staffing_pb2.DESCRIPTOR.services_by_name["StaffingService"].full_name
+# A repeated idempotency key on these gets the first answer back (clinops.rpc).
+MUTATING_METHODS = tuple(f"/{SERVICE_NAME}/{name}" for name in (
+    "RecordCensus", "ReportGap", "ClaimOpenShift", "ConfirmClaim", "OfferOpenShift",
+    "SetOpenShiftMessage"))
 log = logging.getLogger(__name__)
 DEFAULT_ESCALATION_WAIT = timedelta(minutes=30)
 
@@ -465,8 +470,9 @@ def _create(*, store: StaffingStore, clock: Clock, address: str,  # noqa: ANN202
     servicer = StaffingServicer(store=store, clock=clock, certifications=certifications,
                                 rules=rules, escalation_wait=escalation_wait)
     add = functools.partial(staffing_pb2_grpc.add_StaffingServiceServicer_to_server, servicer)
+    once = rpc.IdempotencyInterceptor(SqlResponseMemo(store.engine), MUTATING_METHODS)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
-                              security=security)
+                              security=security, interceptors=[once])
 
 
 def serve(settings: StaffingSettings, *, grace_seconds: float = 5.0) -> None:

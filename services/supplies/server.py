@@ -14,6 +14,7 @@ from google.protobuf import timestamp_pb2
 from clinops import rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
+from clinops.idempotency import SqlResponseMemo
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
 from services.supplies import usecases
 from services.supplies.config import SuppliesSettings
@@ -42,6 +43,10 @@ from services.supplies.model import (
 from services.supplies.store import SuppliesStore, migrate
 
 SERVICE_NAME = supplies_pb2.DESCRIPTOR.services_by_name["SuppliesService"].full_name
+# A repeated idempotency key on these gets the first answer back (clinops.rpc); DecideProposal
+# keeps its key with the decision itself, in the same transaction.
+MUTATING_METHODS = tuple(f"/{SERVICE_NAME}/{name}" for name in (
+    "RecordCount", "SetPar", "ImportStock", "SetProposalMessage"))
 log = logging.getLogger(__name__)
 
 # The one table from domain errors to status codes.
@@ -278,8 +283,9 @@ def _create(*, store: SuppliesStore, clock: Clock, address: str, window_days: in
             security: rpc.ServerSecurity | None = None):
     servicer = SuppliesServicer(store=store, clock=clock, window_days=window_days)
     add = functools.partial(supplies_pb2_grpc.add_SuppliesServiceServicer_to_server, servicer)
+    once = rpc.IdempotencyInterceptor(SqlResponseMemo(store.engine), MUTATING_METHODS)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
-                              security=security)
+                              security=security, interceptors=[once])
 
 
 def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:

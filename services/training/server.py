@@ -15,6 +15,7 @@ from google.protobuf import timestamp_pb2
 from clinops import rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
+from clinops.idempotency import SqlResponseMemo
 from clinops.training.v1 import training_pb2, training_pb2_grpc
 from services.training import reminders, usecases
 from services.training.config import TrainingSettings
@@ -33,6 +34,9 @@ from services.training.model import Finding, Renewal, StaffMember
 from services.training.store import TrainingStore, migrate
 
 SERVICE_NAME = training_pb2.DESCRIPTOR.services_by_name["TrainingService"].full_name
+# A repeated idempotency key on these gets the first answer back (clinops.rpc).
+MUTATING_METHODS = tuple(f"/{SERVICE_NAME}/{name}" for name in (
+    "SubmitRenewal", "DecideRenewal", "ImportRecords"))
 log = logging.getLogger(__name__)
 
 # The one table from domain errors to status codes.
@@ -357,8 +361,9 @@ def _create(*, store: TrainingStore, clock: Clock, address: str, time_zone: str,
             security: rpc.ServerSecurity | None = None):
     servicer = TrainingServicer(store=store, clock=clock, time_zone=_check_zone(time_zone))
     add = functools.partial(training_pb2_grpc.add_TrainingServiceServicer_to_server, servicer)
+    once = rpc.IdempotencyInterceptor(SqlResponseMemo(store.engine), MUTATING_METHODS)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
-                              security=security)
+                              security=security, interceptors=[once])
 
 
 def serve(settings: TrainingSettings, *, grace_seconds: float = 5.0) -> None:
