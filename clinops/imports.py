@@ -357,6 +357,14 @@ def fhir_kind(text: str, name: str = "the file") -> str:
     return kind
 
 
+def _entry(position: int, reason: str, import_format: str, fhir_resource: str) -> Rejected:
+    """Name a rejected entry as the file does; the service's reason may name the row itself."""
+    if import_format == "CSV":
+        return Rejected(f"row {position}", reason.removeprefix(f"row {position}: "))
+    where = "Practitioner" if fhir_resource == "Practitioner" else f"Bundle.entry[{position}]"
+    return Rejected(where, reason)
+
+
 def import_training(content: bytes, import_format: str, *, channel: grpc.Channel,
                     caller: rpc.Caller, deadline_seconds: float,
                     target: str = "training", fhir_resource: str = "Bundle") -> Outcome:
@@ -372,11 +380,8 @@ def import_training(content: bytes, import_format: str, *, channel: grpc.Channel
     except grpc.RpcError as error:
         return _refusal("training", target, error)
     if answer.rejected:
-        return _rejections([
-            Rejected(f"row {r.position}" if import_format == "CSV"
-                     else "Practitioner" if fhir_resource == "Practitioner"
-                     else f"Bundle.entry[{r.position}]", r.reason)
-            for r in answer.rejected])
+        return _rejections([_entry(r.position, r.reason, import_format, fhir_resource)
+                            for r in answer.rejected])
     return Outcome(True, [f"{_plural(answer.records_written, 'record')} written"])
 
 

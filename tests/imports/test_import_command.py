@@ -149,7 +149,7 @@ def test_one_bad_row_in_a_certification_csv_writes_nothing_and_names_the_row(
                    "S1006,XYZ,2026-11-20,2028-11-30\n")
     code, out = run_import(capsys, "training", str(export), "--as", EDUCATOR)
     assert code == 1
-    assert "row 2: row 2: unknown certification code (XYZ)" in out
+    assert "row 2: unknown certification code (XYZ)" in out
     assert "1 entry was rejected; nothing was written" in out
     assert expires(hospital, "S1005", "BLS") == date(2027, 12, 31)
 
