@@ -11,6 +11,7 @@ from sqlalchemy import Engine, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clinops.outbox import record
 from clinops.sql import create_db_engine, upgrade_to_head
 from services.staffing.errors import NoRatioRule, UnknownOpenShift, UnknownStaff, UnknownUnit
 from services.staffing.model import (
@@ -36,6 +37,7 @@ from services.staffing.model import (
     UnitPolicy,
     parse_enum,
 )
+from services.staffing.outbox import OUTBOX, open_shift_awarded
 from services.staffing.tables import (
     AssignmentRow,
     AuditRow,
@@ -377,6 +379,12 @@ class StaffingStore:
                 session.execute(delete(QueuedClaimRow).where(
                     QueuedClaimRow.open_shift_id == open_shift_id,
                     QueuedClaimRow.staff_id == staff_id))
+                # The announcement commits (or rolls back) with the award itself.
+                nurse = session.get(StaffRow, staff_id)
+                record(session, OUTBOX, open_shift_awarded(
+                    shift, staff_id=staff_id, display_name=nurse.display_name if nurse else "",
+                    slack_user_id=nurse.slack_user_id if nurse else "", slots_filled=slot,
+                    at=at))
         except IntegrityError:
             return AwardResult.ALREADY_ASSIGNED
         return AwardResult.AWARDED
