@@ -28,6 +28,13 @@ class SchedulerSettings(BaseSettings):
     upcoming_within_days: int = Field(default=90, ge=0, le=366)
     # A job missed while every scheduler was down still runs when one comes back within this.
     misfire_grace_seconds: int = Field(default=12 * 3600, gt=0)
+    staffing_poll_minutes: int = Field(
+        default=5, ge=1, le=60,
+        description="How often staffing's jobs check the escalation ladder and pre-shift gaps")
+    preshift_hours: float = Field(
+        default=2.0, gt=0, le=24,
+        description="Hours before a shift starts (facility time) that its remaining gap is "
+                    "posted to the unit's channel")
     rpc_deadline_seconds: float = Field(default=5.0, gt=0)
     bot_token: SecretStr = Field(validation_alias="SLACK_BOT_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")

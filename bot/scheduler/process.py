@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
-from bot.scheduler import jobs
+from bot.scheduler import jobs, staffing_jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.leader import LeaderElection
 from bot.scheduler.links import StaffingLink, TrainingLink
@@ -86,6 +86,7 @@ def build(settings: SchedulerSettings) -> tuple[SchedulerProcess, list]:
         timezone=settings.time_zone,
     )
     jobs.schedule_jobs(scheduler, settings)
+    staffing_jobs.schedule_jobs(scheduler, settings)
     return SchedulerProcess(scheduler, election), [training_channel, staffing_channel, marks,
                                                    client]
 
