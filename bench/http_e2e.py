@@ -20,7 +20,7 @@ from clinops.demo.hospital import build_hospital
 PATH = "/slack/events"
 TEXT = "ICU"
 # What the reply posted at response_url says for ICU's day shift (shift_gap_text).
-REPLY_MARKER = "ICU day: "
+REPLY_MARKER = "ICU Day shift: "
 CONCURRENCY = (1, 16, 64)
 DISTINCT_REQUESTS = 64
 
@@ -59,11 +59,22 @@ def _load(port: int, requests: list[str], concurrency: int, seconds: float,
                      "warmup_seconds": warmup}, timeout=seconds + warmup + 60)
 
 
-def _variant(variant: str, *, standin: Child, staffing_port: int, levels: tuple[int, ...],
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far; 0 without psutil."""
+    try:
+        import psutil
+    except ImportError:
+        return 0.0
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def _variant(variant: str, *, standin: Child, services: Child, levels: tuple[int, ...],
              seconds: float, warmup: float) -> list[dict]:
     secret = uuid.uuid4().hex
     standin_root = f"http://127.0.0.1:{standin.expect('PORT')}/"
     rows = []
+    staffing_port = int(services.expect("STAFFING"))
     with Child("bench.bot_server", variant, secret, standin_root + "api/",
                f"127.0.0.1:{staffing_port}") as bot:
         port = int(bot.expect("PORT"))
@@ -71,12 +82,21 @@ def _variant(variant: str, *, standin: Child, staffing_port: int, levels: tuple[
         requests = signed_requests(port=port, signing_secret=secret, response_root=standin_root)
         for concurrency in levels:
             before = standin.ask_json()
+            cpu_before = [cpu_seconds(c.pid) for c in (bot, services, standin)]
             result = _load(port, requests, concurrency, seconds, warmup)
+            cpu = [cpu_seconds(c.pid) - b for c, b in zip((bot, services, standin), cpu_before,
+                                                           strict=True)]
             after = standin.ask_json()
             replies = after["posts"].get("/response", 0) - before["posts"].get("/response", 0)
             marked = after["marked"] - before["marked"]
+            answered = max(1, replies if variant == "clinops" else result["requests"])
             rows.append({"variant": variant, "serving": serving, **result,
-                         "replies_posted": replies, "replies_marked": marked})
+                         "replies_posted": replies, "replies_marked": marked,
+                         # CPU per request over the whole run (warmup too), by process.
+                         "cpu_ms_per_request": {
+                             name: round(used * 1000 / answered, 3)
+                             for name, used in zip(("bot", "services", "standin"), cpu,
+                                                   strict=True)}})
     return rows
 
 
@@ -85,11 +105,10 @@ def run(*, work_dir: Path, seconds: float = 5.0, warmup: float = 1.0,
     """All three variants at each concurrency, plus the stand-ins alone and under ClinOps."""
     rows: list[dict] = []
     with Child("bench.services", str(work_dir / "http-e2e")) as services:
-        staffing_port = int(services.expect("STAFFING"))
         services.expect("READY")
         with Child("bench.standin", REPLY_MARKER) as light:
             for variant in ("ack", "grpc", "clinops"):
-                rows += _variant(variant, standin=light, staffing_port=staffing_port,
+                rows += _variant(variant, standin=light, services=services,
                                  levels=levels, seconds=seconds, warmup=warmup)
             alone = _load(int(light.expect("PORT")), standin_requests(int(light.expect("PORT"))),
                           16, seconds / 2, warmup / 2)
@@ -97,7 +116,7 @@ def run(*, work_dir: Path, seconds: float = 5.0, warmup: float = 1.0,
                          "replies_posted": 0, "replies_marked": 0})
         with Child("bench.standin", "--threads", REPLY_MARKER) as threads:
             middle = 16 if 16 in levels else levels[-1]
-            for row in _variant("clinops", standin=threads, staffing_port=staffing_port,
+            for row in _variant("clinops", standin=threads, services=services,
                                 levels=(middle,), seconds=seconds, warmup=warmup):
                 rows.append({**row, "variant": "clinops-threading-standin"})
             alone = _load(int(threads.expect("PORT")),

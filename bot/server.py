@@ -15,6 +15,7 @@ from starlette.routing import Route
 from bot.app import create_app
 from bot.clients import ServiceClients
 from bot.config import BotSettings
+from clinops import logs, metrics
 
 logger = logging.getLogger("clinops.bot")
 
@@ -118,4 +119,6 @@ async def serve(settings: BotSettings) -> None:
 
 def run(settings: BotSettings) -> None:
     """Blocking entry point for `clinops bot`."""
+    logs.configure(service="bot")
+    metrics.serve_metrics()
     asyncio.run(serve(settings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 
 import grpc
 import redis
@@ -24,7 +25,10 @@ from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.leader import LeaderElection
 from bot.scheduler.links import StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
+from bot.scheduler.readiness import READY_TIMEOUT_SECONDS, ReadinessServer, readiness
+from clinops import logs, metrics
 from clinops.clock import system_clock
+from clinops.rpc import client_channel
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,7 @@ class SchedulerProcess:
 
     def __init__(self, scheduler: BaseScheduler, election: LeaderElection) -> None:
         self.scheduler, self.election = scheduler, election
+        self.probe: Callable[[], dict] = dict  # what GET /readyz reports; set by build()
 
     def start(self) -> None:
         self.scheduler.start(paused=True)  # nothing runs before this process leads
@@ -70,8 +75,12 @@ def build(settings: SchedulerSettings) -> tuple[SchedulerProcess, list]:
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=settings.poll_seconds)
     election = LeaderElection(client, name=settings.lock_name,
                               ttl_seconds=settings.lock_ttl_seconds)
-    training_channel = grpc.insecure_channel(settings.training_target)
-    staffing_channel = grpc.insecure_channel(settings.staffing_target)
+    # TLS + the service token when configured (off-box), like the bot; every call counted.
+    credentials = settings.service_credentials()
+    training_channel, staffing_channel = (
+        grpc.intercept_channel(client_channel(target, credentials),
+                               metrics.ClientMetricsInterceptor())
+        for target in (settings.training_target, settings.staffing_target))
     marks = Marks.open(settings.database_url)
     jobs.install(jobs.Runtime(
         training=TrainingLink(training_channel, deadline_seconds=settings.rpc_deadline_seconds),
@@ -87,13 +96,23 @@ def build(settings: SchedulerSettings) -> tuple[SchedulerProcess, list]:
     )
     jobs.schedule_jobs(scheduler, settings)
     staffing_jobs.schedule_jobs(scheduler, settings)
-    return SchedulerProcess(scheduler, election), [training_channel, staffing_channel, marks,
-                                                   client]
+    process = SchedulerProcess(scheduler, election)
+    probe_redis = redis.Redis.from_url(settings.redis_url, socket_timeout=READY_TIMEOUT_SECONDS,
+                                       socket_connect_timeout=READY_TIMEOUT_SECONDS)
+    probe_slack = WebClient(token=settings.bot_token.get_secret_value(),
+                            base_url=settings.slack_api_url, timeout=int(READY_TIMEOUT_SECONDS))
+    process.probe = lambda: readiness(
+        redis_client=probe_redis, slack=probe_slack, leading=lambda: election.leading,
+        channels={"staffing": staffing_channel, "training": training_channel})
+    return process, [probe_redis, training_channel, staffing_channel, marks, client]
 
 
 def run(settings: SchedulerSettings) -> None:
     """Poll the leader lock until SIGTERM/SIGINT; only the leader's scheduler runs jobs."""
+    logs.configure(service="scheduler")
+    metrics.serve_metrics()
     process, resources = build(settings)
+    probe = ReadinessServer(process.probe, port=settings.port).start()
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
@@ -105,6 +124,7 @@ def run(settings: SchedulerSettings) -> None:
             process.poll()
     finally:
         process.stop()
+        probe.close()
         jobs.install(None)
         for resource in resources:
             resource.close()

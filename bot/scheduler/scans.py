@@ -25,6 +25,7 @@ from bot.scheduler.messages import (
     reminder_blocks,
     reminder_text,
 )
+from clinops import metrics
 from clinops.rpc import Caller
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ def send_certification_reminders(
             raise
         training.settle(item, claim_id, sent=True)
         report.sent += 1
+        metrics.REMINDERS_SENT.inc()
     if not (report.failed or report.stopped):
         marks.record_success(REMINDER_SCAN, on)
     return report
