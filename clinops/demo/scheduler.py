@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import grpc
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.scheduler import jobs
+from bot.scheduler import jobs, staffing_jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.links import StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
@@ -64,6 +64,12 @@ def target_instant(argument: str, now: datetime, zone: ZoneInfo) -> datetime | s
     """
     today = now.astimezone(zone).date()
     argument = argument.strip() or "+1"
+    # Minutes and hours (`+30m`, `+2h`) move within the day: the escalation ladder's pace.
+    within_day = re.fullmatch(r"\+(\d{1,4})([mh])", argument)
+    if within_day:
+        amount = int(within_day.group(1))
+        return now + (timedelta(minutes=amount) if within_day.group(2) == "m"
+                      else timedelta(hours=amount))
     if re.fullmatch(r"\+\d{1,4}", argument):
         day = today + timedelta(days=int(argument[1:]))
     else:
@@ -128,6 +134,7 @@ class DemoScheduler:
         # same cron triggers in the facility's zone.
         scheduler = BackgroundScheduler(timezone=time_zone)
         jobs.schedule_jobs(scheduler, settings)
+        staffing_jobs.schedule_jobs(scheduler, settings)
         demo._jobs = scheduler.get_jobs()
         return demo
 
@@ -147,7 +154,7 @@ class DemoScheduler:
         """Run what fell due (blocking: gRPC and Slack calls), as the leader would."""
         if not self.leader.poll():
             return []
-        return [JobRun(job.id, job.name, fire, job.func())
+        return [JobRun(job.id, job.name, fire, job.func(*job.args, **job.kwargs))
                 for fire, job in self.due_since_last_check()]
 
     def stop(self) -> None:
