@@ -139,7 +139,7 @@ class Modal:
 def set_value(item: ModalField, text: str) -> str | None:
     """Put what the user typed into the field, as Slack's client would; a problem, or None.
 
-    Selects take an option's value or label (or the unique start of one); dates YYYY-MM-DD;
+    Selects take an option's value or label (or a unique part of one); dates YYYY-MM-DD;
     `-` or nothing clears the field.
     """
     text = text.strip()
@@ -176,7 +176,8 @@ def set_value(item: ModalField, text: str) -> str | None:
 def _choose(options: list[dict[str, Any]], wanted: str) -> dict[str, Any] | str:
     lowered = wanted.lower()
     for test in (lambda v, t: lowered in (v, t),
-                 lambda v, t: v.startswith(lowered) or t.startswith(lowered)):
+                 lambda v, t: v.startswith(lowered) or t.startswith(lowered),
+                 lambda v, t: lowered in t):
         found = [o for o in options
                  if test(str(o.get("value", "")).lower(), _text(o.get("text")).lower())]
         if len(found) == 1:
