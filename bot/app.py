@@ -11,7 +11,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import errors
+from bot import errors, home
 from bot.clients import ServiceClients
 from bot.commands import census, certs, clinops, open_shift, shift_gap, supply
 from bot.config import BotSettings
@@ -78,4 +78,5 @@ def create_app(settings: BotSettings, clients: ServiceClients, *,
     open_shift.register(app)
     certs.register(app)
     clinops.register(app)
+    home.register(app)
     return app

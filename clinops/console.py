@@ -272,6 +272,7 @@ Type what you would type in Slack, or a console command:
   submit [v1 v2 ...]              submit the open modal (values, if given, fill (1), (2)...)
   cancel                          close the open modal without submitting
   tick [YYYY-MM-DD|+N]            move the demo clock (default +1 day) and run the due daily jobs
+  home                            open the app's Home tab (your shifts, certifications...)
   as <name or Slack id>           act as someone else
   whoami                          who you are acting as
   help                            this text
@@ -339,6 +340,8 @@ class Console:
             await self.cancel()
         elif lowered == "tick":
             await self.tick(rest.strip())
+        elif lowered == "home":
+            await self.open_home()
         else:
             self.say(f"Not a command: {word}. Type help.")
         return True
@@ -422,6 +425,21 @@ class Console:
             "event": {"type": "message", "channel": channel, "user": self.actor.user_id,
                       "text": text, "ts": ts, "thread_ts": thread_ts, "event_ts": ts,
                       "channel_type": "channel", "team": self.actor.team_id},
+        })
+        headers = {**signed_headers(body, self.signing_secret, int(time.time())),
+                   "content-type": "application/json"}
+        response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        self.show(response, self.slack.calls_since(marker))
+
+    async def open_home(self) -> None:
+        """The actor opens the app's Home tab: an app_home_opened event, as the Events API sends."""
+        marker = self.slack.call_count()
+        body = json.dumps({
+            "token": VERIFICATION_TOKEN, "team_id": self.actor.team_id, "api_app_id": API_APP_ID,
+            "type": "event_callback", "event_id": f"Ev{secrets.token_hex(5).upper()}",
+            "event_time": int(time.time()),
+            "event": {"type": "app_home_opened", "user": self.actor.user_id, "tab": "home",
+                      "channel": f"D{self.actor.user_id}", "event_ts": f"{time.time():.6f}"},
         })
         headers = {**signed_headers(body, self.signing_secret, int(time.time())),
                    "content-type": "application/json"}
