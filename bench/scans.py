@@ -256,14 +256,21 @@ def units_of(kind: str, size: int) -> str:
 
 
 def run(*, work_dir: Path, sizes: dict[str, tuple[int, ...]] | None = None,
-        timeout: float = 600.0) -> dict:
-    """Every scan at each of its sizes: generate, then scan in a fresh process."""
+        timeout: float = 600.0, in_process: bool = False) -> dict:
+    """Every scan at each of its sizes: generate, then scan in a fresh process.
+
+    `in_process` (the smoke run) skips the fresh processes: quicker, but RSS means nothing then.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for kind, kind_sizes in (sizes or SIZES).items():
         for size in kind_sizes:
-            made = _run_child("generate", kind, size, work_dir, timeout)
-            measured = _run_child("scan", kind, size, work_dir, timeout)
+            if in_process:
+                made = child("generate", kind, size, work_dir)
+                measured = child("scan", kind, size, work_dir)
+            else:
+                made = _run_child("generate", kind, size, work_dir, timeout)
+                measured = _run_child("scan", kind, size, work_dir, timeout)
             rows.append({"scan": kind, "size": size, "what": units_of(kind, size), **made,
                          **measured})
             Path(_database(work_dir, kind, size).removeprefix("sqlite:///")).unlink(

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import threading
+from urllib.parse import parse_qs
 
 AUTH_TEST = json.dumps({"ok": True, "url": "https://clinops-bench.slack.com/", "team": "Bench",
                         "user": "clinops", "team_id": "T0BENCH", "user_id": "U0BOT",
-                        "bot_id": "B0BOT", "is_enterprise_install": False}).encode()
+                        "bot_id": "B0BOT", "is_enterprise_install": False,
+                        # chat.postMessage answers are read for their ts.
+                        "ts": "1700000000.000100", "channel": "C0BENCH"}).encode()
 
 
 class Counts:
@@ -25,9 +29,34 @@ class Counts:
         self.marker = marker
         self.posts: dict[str, int] = {}
         self.marked = 0
+        # chat.postMessage texts carrying "#<n>": per channel, the last n and any n seen twice
+        # or after a larger one (the event benchmark's ordering and exactly-once checks).
+        self.last: dict[str, int] = {}
+        self.seen: set[tuple[str, int]] = set()
+        self.out_of_order = 0
+        self.duplicates = 0
+
+    def note_post(self, body: bytes) -> None:
+        text = body.decode(errors="replace")
+        try:
+            fields = json.loads(text)
+        except json.JSONDecodeError:
+            fields = {k: v[-1] for k, v in parse_qs(text).items()}
+        found = re.search(r"#(\d+)", str(fields.get("text", "")))
+        if not found:
+            return
+        channel, number = str(fields.get("channel", "")), int(found.group(1))
+        if (channel, number) in self.seen:
+            self.duplicates += 1
+        elif number < self.last.get(channel, -1):
+            self.out_of_order += 1
+        self.seen.add((channel, number))
+        self.last[channel] = max(number, self.last.get(channel, -1))
 
     def as_json(self) -> bytes:
-        return json.dumps({"posts": self.posts, "marked": self.marked}).encode()
+        return json.dumps({"posts": self.posts, "marked": self.marked,
+                           "numbered": len(self.seen), "out_of_order": self.out_of_order,
+                           "duplicates": self.duplicates}).encode()
 
 
 def _response(status: str, body: bytes) -> bytes:
@@ -56,6 +85,8 @@ async def _serve_connection(counts: Counts, reader: asyncio.StreamReader,
             counts.posts[key] = counts.posts.get(key, 0) + 1
             if counts.marker and counts.marker in body:
                 counts.marked += 1
+            if key.endswith("chat.postMessage"):
+                counts.note_post(body)
             writer.write(_response("200 OK", AUTH_TEST))
             await writer.drain()
     finally:
