@@ -44,10 +44,24 @@ def _serve(service: str) -> None:
 
 
 def _bot() -> None:
-    from bot.config import BotSettings
-    from bot.server import run
+    import threading
 
+    from bot.config import BotSettings
+    from bot.notifier import process as notifier
+    from bot.server import run
+    from clinops.outbox import RelaySettings
+
+    if RelaySettings().redis_url:
+        # With Redis configured the bot also announces service events (its own event loop).
+        threading.Thread(target=notifier.run, args=(notifier.NotifierSettings(),),
+                         name="notifier", daemon=True).start()
     run(BotSettings())
+
+
+def _notifier() -> None:
+    from bot.notifier.process import NotifierSettings, run
+
+    run(NotifierSettings())
 
 
 def _scheduler() -> None:
@@ -83,6 +97,8 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("bot", help="run the Slack bot (Socket Mode if SLACK_APP_TOKEN is set)")
     commands.add_parser(
         "scheduler", help="run the proactive jobs (one leader at a time, via a Redis lock)")
+    commands.add_parser(
+        "notifier", help="only announce service events from the Redis stream in Slack")
     commands.add_parser("demo", help="services, bot and a Slack stand-in, driven from stdin")
     check = commands.add_parser("check", help="state of every component; exit 1 if any is down")
     check.add_argument("--service", choices=SERVICES, help="only this service's gRPC health")
@@ -112,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": lambda: _serve(args.service),
         "bot": _bot,
         "scheduler": _scheduler,
+        "notifier": _notifier,
         "demo": _demo,
         "check": lambda: _check(["--service", args.service] if args.service else []),
         "import": lambda: _import(args),

@@ -15,7 +15,7 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -305,6 +305,8 @@ class Console:
     _last_post: tuple[str, str] | None = None
     # The modal a views.open put in front of someone, until it is submitted or cancelled.
     _modal: Modal | None = None
+    # Delivers what the services published (outbox relay → in-process stream → notifier).
+    announce: Callable[[], Awaitable[None]] | None = None
     # The demo's clock and scheduler (`tick`); None where the console runs without them.
     scheduler: Any = None
 
@@ -371,7 +373,11 @@ class Console:
 
     async def dispatch(self, body: str) -> Any:
         headers = signed_headers(body, self.signing_secret, int(time.time()))
-        return await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        if self.announce is not None:
+            # Service events (e.g. an award's line in the thread) go out before the transcript.
+            await self.announce()
+        return response
 
     async def slash_command(self, command: str, text: str) -> None:
         self._sequence += 1
@@ -693,6 +699,9 @@ class DemoServices:
     servers: list[Any]
     store: Any
     other_stores: list[Any] = field(default_factory=list)
+    # Staffing's outbox relay publishing to `events`, the demo's in-process stream (no Redis).
+    relay: Any = None
+    events: Any = None
 
     def stop(self) -> None:
         for server in self.servers:
@@ -736,8 +745,14 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     supplies, supplies_port = supplies_server.create_server(store=supplies_db, clock=clock)
     for server in (staffing, supplies, training):
         server.start()
+    from clinops.outbox import InProcessStream
+    from services.staffing import outbox as staffing_outbox
+
+    events = InProcessStream()
+    relay = staffing_outbox.relay(store.engine, publisher=events, clock=clock)
     return DemoServices(staffing_port, supplies_port, training_port,
-                        [staffing, supplies, training], store, [supplies_db, training_db])
+                        [staffing, supplies, training], store, [supplies_db, training_db],
+                        relay=relay, events=events)
 
 
 def _label(value: Any) -> str:
@@ -768,6 +783,9 @@ async def run_demo(
     from bot.clients import ServiceClients
     from bot.config import BotSettings
     from bot.dedupe import InProcessDedupe
+    from bot.notifier.notifier import Notifier
+    from bot.notifier.pacing import ChannelPacer
+    from bot.notifier.stream import InProcessEventStream
     from clinops.demo.hospital import DEMO_TIME_ZONE, build_hospital
     from clinops.demo.scheduler import DemoClock, DemoScheduler
 
@@ -794,11 +812,19 @@ async def run_demo(
     try:
         # No Redis in the demo: Events API deliveries are remembered in this process.
         app = create_app(settings, clients, dedupe=InProcessDedupe())
+        notifier = Notifier(stream=InProcessEventStream(services.events), client=app.client,
+                            consumer="demo", pacer=ChannelPacer(0))
+
+        async def announce() -> None:
+            await asyncio.to_thread(services.relay.publish_pending)
+            for _ in range(10):  # bounded: a round delivers up to a batch
+                if not await notifier.run_once():
+                    break
         directory = [slack_user_of(s) for s in hospital.staff if s.slack_user_id]
         featured = list(hospital.featured_users())
         console = Console(app=app, slack=slack, signing_secret=signing_secret,
                           actor=slack_user_of(featured[0]), directory=directory, out=stdout,
-                          scheduler=scheduler)
+                          scheduler=scheduler, announce=announce)
         console.say(f"ClinOps demo — {len(hospital.units)} units, {len(hospital.staff)} staff, "
                     "no Slack workspace needed.")
         console.say(f"You are acting as {console.describe(console.actor)}, "

@@ -9,8 +9,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.messages import error_blocks, usage_blocks, usage_text
 from bot.blocks.open_shift import (
-    award_thread_text,
-    awarded_text,
     claim_answer_blocks,
     claim_answer_text,
     confirm_answer_text,
@@ -158,11 +156,10 @@ async def _claim(ack: AsyncAck, action: dict, respond: AsyncRespond, client: Asy
         return
     shift = answer.open_shift
     if answer.outcome == staffing_pb2.CLAIM_OUTCOME_AWARDED and shift.slack_message_ts:
+        # The award's line in the thread comes from staffing's open_shift.awarded event
+        # (bot/notifier), written with the award itself.
         await client.chat_update(channel=shift.slack_channel_id, ts=shift.slack_message_ts,
                                  blocks=open_shift_blocks(shift), text=open_shift_text(shift))
-        await client.chat_postMessage(channel=shift.slack_channel_id,
-                                      thread_ts=shift.slack_message_ts,
-                                      text=award_thread_text(answer, context.user_id or ""))
     if answer.outcome == staffing_pb2.CLAIM_OUTCOME_QUEUED and shift.slack_message_ts:
         await client.chat_postMessage(channel=shift.slack_channel_id,
                                       thread_ts=shift.slack_message_ts,
@@ -196,11 +193,9 @@ async def confirm(ack: AsyncAck, action: dict, respond: AsyncRespond, client: As
                       blocks=error_blocks(text), text=text)
         return
     if shift.slack_message_ts:
+        # The award's line in the thread: staffing's open_shift.awarded event (bot/notifier).
         await client.chat_update(channel=shift.slack_channel_id, ts=shift.slack_message_ts,
                                  blocks=open_shift_blocks(shift), text=open_shift_text(shift))
-        await client.chat_postMessage(
-            channel=shift.slack_channel_id, thread_ts=shift.slack_message_ts,
-            text=awarded_text(shift, answer.claimant.display_name, answer.claimant.slack_user_id))
     await respond(replace_original=True, text=confirmed_text(answer.claimant,
                                                              context.user_id or ""))
 

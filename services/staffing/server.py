@@ -17,6 +17,7 @@ from clinops.common.v1 import common_pb2
 from clinops.idempotency import SqlResponseMemo
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from services.staffing import candidates, escalation, usecases
+from services.staffing import outbox as staffing_outbox
 from services.staffing.config import StaffingSettings
 from services.staffing.eligibility import ClaimRules
 from services.staffing.errors import (
@@ -489,10 +490,14 @@ def serve(settings: StaffingSettings, *, grace_seconds: float = 5.0) -> None:
                                    security=settings.server_security(),
                                    escalation_wait=timedelta(
                                        minutes=settings.escalation_wait_minutes))
+    # The outbox relay publishes awards to Redis (CLINOPS_REDIS_URL) from this process.
+    relay = staffing_outbox.relay_from_environment(store.engine, clock=system_clock)
     try:
         rpc.serve_until_signalled(server, health, name="staffing", port=port,
                                   grace_seconds=grace_seconds)
     finally:
+        if relay is not None:
+            relay.stop()
         checker.close()
         store.close()
 

@@ -36,6 +36,8 @@ TODAY = date(2026, 11, 26)
 class Staffing:
     server: object
     port: int
+    # The store behind the server, for delivering its outbox (tests/e2e deliver_events).
+    store: object = None
 
     def stop(self) -> None:
         self.server.stop(grace=None).wait(5)

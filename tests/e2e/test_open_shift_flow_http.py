@@ -12,8 +12,12 @@ from urllib.parse import urlencode
 
 import grpc
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ids import ActionId, BlockId, CallbackId
+from bot.notifier.notifier import Notifier
+from bot.notifier.pacing import ChannelPacer
+from bot.notifier.stream import InProcessEventStream
 from clinops.clock import fixed_clock
 from clinops.common.v1 import common_pb2
 from clinops.console import (
@@ -25,7 +29,9 @@ from clinops.console import (
     signed_headers,
     slack_user_of,
 )
+from clinops.outbox import InProcessStream
 from clinops.training.v1 import training_pb2, training_pb2_grpc
+from services.staffing.outbox import relay
 from services.staffing.seed import seed_demo
 from services.staffing.server import create_server
 from services.staffing.store import StaffingStore, migrate
@@ -65,7 +71,7 @@ def staffing(tmp_path: Path, hospital) -> Iterator[Staffing]:
     server, port = create_server(store=store, clock=fixed_clock(NOW),
                                  training_target=f"127.0.0.1:{training_port}")
     server.start()
-    yield Staffing(server, port)
+    yield Staffing(server, port, store)
     server.stop(grace=None)
     training.stop(grace=None)
     store.close()
@@ -115,7 +121,20 @@ def text_of(call) -> str:
     return render_blocks(blocks) if blocks else call.body.get("text", "")
 
 
-async def test_an_ld_claim_waits_for_the_charge_nurse_who_confirms_it(served_bot, hospital):
+async def deliver_events(staffing: Staffing, slack) -> list:
+    """Staffing's outbox → in-process stream → the bot's notifier; the Slack calls it made."""
+    marker = slack.call_count()
+    stream = InProcessStream()
+    relay(staffing.store.engine, publisher=stream, clock=fixed_clock(NOW)).publish_pending()
+    notifier = Notifier(stream=InProcessEventStream(stream), consumer="e2e",
+                        client=AsyncWebClient(token="xoxb-e2e", base_url=slack.base_url),
+                        pacer=ChannelPacer(0))
+    await notifier.run_once()
+    return slack.calls_since(marker)
+
+
+async def test_an_ld_claim_waits_for_the_charge_nurse_who_confirms_it(served_bot, hospital,
+                                                                     staffing):
     leticia, adriana = person(hospital, "Leticia Vargas"), person(hospital, "Adriana Molina")
     posted = only(await command(served_bot, leticia, "report LD RN tomorrow night call-out"),
                   "chat.postMessage")
@@ -134,7 +153,11 @@ async def test_an_ld_claim_waits_for_the_charge_nurse_who_confirms_it(served_bot
     update = only(confirmed, "chat.update")
     assert update.body["ts"] == posted.answer["ts"] and "Filled by Adriana Molina" in text_of(
         update)
-    assert "Awarded to Adriana Molina" in only(confirmed, "chat.postMessage").body["text"]
+    assert not [c for c in confirmed if c.method == "chat.postMessage"]
+    announced = await deliver_events(staffing, served_bot.slack)
+    award = only(announced, "chat.postMessage")
+    assert "Awarded to Adriana Molina" in award.body["text"]
+    assert award.body["thread_ts"] == posted.answer["ts"]
     marked = only(confirmed, "response_url").body
     assert marked["replace_original"] is True and "confirmed by" in marked["text"]
 
