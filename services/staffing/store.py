@@ -117,6 +117,8 @@ class StaffingStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # The ratio table is reference data written only by migrations: read once per process.
+        self._ratio_rules: dict[tuple[str, UnitCategory], RatioRule] = {}
 
     @classmethod
     def open(cls, database_url: str = DEFAULT_DATABASE_URL) -> StaffingStore:
@@ -172,6 +174,13 @@ class StaffingStore:
 
     def ratio_rule(self, jurisdiction: str, category: UnitCategory) -> RatioRule:
         """Every limit the jurisdiction's table sets for the category; none is an error."""
+        cached = self._ratio_rules.get((jurisdiction, category))
+        if cached is None:
+            cached = self._ratio_rules[(jurisdiction, category)] = self._read_ratio_rule(
+                jurisdiction, category)
+        return cached
+
+    def _read_ratio_rule(self, jurisdiction: str, category: UnitCategory) -> RatioRule:
         with self._session() as session:
             rows = session.scalars(select(RatioRuleRow).where(
                 RatioRuleRow.jurisdiction == jurisdiction, RatioRuleRow.category == category.value
@@ -278,16 +287,21 @@ class StaffingStore:
 
     def assignments_for_shift(self, unit_id: str, day: date, shift: Shift) -> list[Assignment]:
         """Who is on a unit's shift, with their role and name from the directory."""
+        # Columns, not entities: loading StaffRow would also fetch its duties and orientations.
         with self._session() as session:
-            rows = session.scalars(select(AssignmentRow).where(
+            rows = session.execute(select(
+                AssignmentRow.staff_id, AssignmentRow.unit_id, AssignmentRow.shift_date,
+                AssignmentRow.shift, AssignmentRow.duty, AssignmentRow.carries_patients,
+                StaffRow.role, StaffRow.display_name,
+            ).join(StaffRow, StaffRow.staff_id == AssignmentRow.staff_id).where(
                 AssignmentRow.unit_id == normalise_unit_id(unit_id),
                 AssignmentRow.shift_date == day, AssignmentRow.shift == shift.value,
             ).order_by(AssignmentRow.staff_id)).all()
             return [
                 Assignment(staff_id=r.staff_id, unit_id=r.unit_id, date=r.shift_date,
                            shift=Shift(r.shift), duty=Duty(r.duty),
-                           carries_patients=r.carries_patients, role=Role(r.staff.role),
-                           display_name=r.staff.display_name)
+                           carries_patients=r.carries_patients, role=Role(r.role),
+                           display_name=r.display_name)
                 for r in rows
             ]
 
