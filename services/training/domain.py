@@ -150,6 +150,21 @@ def due_threshold(
     return min(crossed) if crossed else None
 
 
+def expiries_that_may_be_due(
+    reminder_days: Iterable[int], *, on: date, since: date | None = None
+) -> tuple[date, list[tuple[date, date]]]:
+    """Which expiry dates can cross a threshold after `since` up to `on` (see `due_threshold`).
+
+    Returns (expired on or before this day: any may be due weekly, and the inclusive expiry
+    ranges, one per threshold, in which a reminder before expiry falls). A store can select
+    just these records; `reminders_due` still decides exactly.
+    """
+    since = on - timedelta(days=1) if since is None else since
+    ranges = [(since + timedelta(days=days + 1), on + timedelta(days=days))
+              for days in sorted(set(reminder_days)) if days > 0]
+    return on - timedelta(days=1), ranges
+
+
 def reminders_due(
     records: Iterable[CertificationRecord],
     types: Mapping[str, CertificationType],

@@ -257,6 +257,20 @@ class TrainingStore:
                                                               RecordRow.certification_code))
             return [_record(r) for r in rows]
 
+    def records_expiring(self, *, expired_by: date, ranges: list[tuple[date, date]],
+                         unit_id: str = "") -> list[CertificationRecord]:
+        """Records expired on or before `expired_by` or expiring within one of `ranges`."""
+        query = select(RecordRow).where(or_(
+            RecordRow.expires_on <= expired_by,
+            *(RecordRow.expires_on.between(first, last) for first, last in ranges)))
+        if unit_id:
+            query = query.join(StaffRow).where(
+                StaffRow.home_unit_id == normalise_unit_id(unit_id))
+        with self._session() as session:
+            rows = session.scalars(query.order_by(RecordRow.staff_id,
+                                                  RecordRow.certification_code))
+            return [_record(r) for r in rows]
+
     def put_records(
         self, records: Iterable[CertificationRecord], *, audit: AuditEntry | None = None
     ) -> int:

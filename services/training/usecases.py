@@ -54,6 +54,8 @@ class Store(Protocol):
     def staff_with_duty(self, duty: str) -> list[StaffMember]: ...
     def records_for(self, staff_id: str) -> list[CertificationRecord]: ...
     def list_records(self, *, unit_id: str = "") -> list[CertificationRecord]: ...
+    def records_expiring(self, *, expired_by: date, ranges: list[tuple[date, date]],
+                         unit_id: str = "") -> list[CertificationRecord]: ...
     def put_records(self, records: list[CertificationRecord], *,
                     audit: AuditEntry | None = None) -> int: ...
     def add_renewal(self, renewal: Renewal, *, audit: AuditEntry | None = None) -> Renewal: ...
@@ -252,7 +254,11 @@ def list_expiring(
     if cleaned:
         store.get_unit(cleaned)
     types = {t.code: t for t in store.list_types()}
-    records = store.list_records(unit_id=cleaned)
+    # Only records whose expiry can cross a threshold in the window: a daily scan reads the
+    # lapsed and a few days' expiries per threshold, not every record on file.
+    expired_by, ranges = domain.expiries_that_may_be_due(
+        [days for t in types.values() for days in t.reminder_days], on=on, since=since)
+    records = store.records_expiring(expired_by=expired_by, ranges=ranges, unit_id=cleaned)
     due = domain.reminders_due(records, types, on=on, since=since)
     if not due:
         return []
