@@ -12,7 +12,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors, home
-from bot.clients import ServiceClients
+from bot.clients import ServiceClients, slack_request_key
 from bot.commands import census, certs, clinops, open_shift, shift_gap, supply
 from bot.config import BotSettings
 from bot.dedupe import Dedupe, from_environment
@@ -61,7 +61,8 @@ def create_app(settings: BotSettings, clients: ServiceClients, *,
             slack_user_id=context.user_id or "",
             correlation_id=correlation_id,
         )
-        for name, client in clients.acting_for(caller).items():
+        bound = clients.acting_for(caller, request_key=slack_request_key(body))
+        for name, client in bound.items():
             context[name] = client
         context["dedupe"] = seen
         kind, name = metrics.slack_request_kind(body)

@@ -6,6 +6,7 @@ they never build metadata themselves. Channels must be opened inside the running
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,13 @@ import grpc
 from bot.config import BotSettings
 from clinops.common.v1 import common_pb2
 from clinops.metrics import AioClientMetricsInterceptor
-from clinops.rpc import IDEMPOTENCY_KEY, Caller, caller_metadata, field_violations
+from clinops.rpc import (
+    CHANNEL_OPTIONS,
+    Caller,
+    caller_metadata,
+    field_violations,
+    idempotency_metadata,
+)
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
 from clinops.training.v1 import training_pb2, training_pb2_grpc
@@ -25,6 +32,26 @@ from clinops.training.v1 import training_pb2, training_pb2_grpc
 # A call with less than this left would fail anyway; let it fail as DEADLINE_EXCEEDED quickly.
 MIN_TIMEOUT_SECONDS = 0.05
 NOT_ANSWERING = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+
+
+def slack_request_key(body: dict) -> str:
+    """What identifies one Slack request across its retries: event id, else trigger id.
+
+    A retried Events API delivery keeps its event_id; a command, click or submission has its
+    own trigger_id (a second click is a second request, decided by the service's own rules).
+    """
+    if not isinstance(body, dict):
+        return ""
+    for name in ("event_id", "trigger_id"):
+        value = body.get(name)
+        if isinstance(value, str) and value:
+            return f"slack:{name}:{value[:80]}"
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        action_ts = actions[0].get("action_ts")
+        if isinstance(action_ts, str) and action_ts:
+            return f"slack:action_ts:{action_ts[:40]}"
+    return ""
 
 
 class ServiceCallError(Exception):
@@ -68,20 +95,35 @@ class ServiceClient:
         deadline_seconds: float,
         caller: Caller | None = None,
         budget_ends: float | None = None,
+        request_key: str = "",
     ):
+        self.request_key = request_key
         self.stub = stub
         self.deadline_seconds = deadline_seconds
         self.caller = caller or Caller(slack_team_id="", slack_user_id="")
         self.budget_ends = budget_ends
 
-    def acting_for(self, caller: Caller) -> Self:
-        """The same stub, carrying `caller` in every call's metadata, on a fresh time budget."""
+    def acting_for(self, caller: Caller, *, request_key: str = "") -> Self:
+        """The same stub, carrying `caller` in every call's metadata, on a fresh time budget.
+
+        With `request_key` (see `slack_request_key`) every call also carries an idempotency key
+        made from it and the request, so a repeated Slack request changes nothing twice.
+        """
         return type(self)(
             self.stub,
             deadline_seconds=self.deadline_seconds,
             caller=caller,
             budget_ends=time.monotonic() + self.deadline_seconds,
+            request_key=request_key,
         )
+
+    def idempotency_key(self, request: Any) -> str:
+        """This Slack request's key for one RPC request (services remember only mutations)."""
+        if not self.request_key:
+            return ""
+        what = request.DESCRIPTOR.full_name.encode() + request.SerializeToString(
+            deterministic=True)
+        return f"{self.request_key}:{hashlib.sha256(what).hexdigest()[:24]}"
 
     def timeout(self) -> float:
         """Seconds this call may take: the deadline, cut to what is left of the budget."""
@@ -90,12 +132,14 @@ class ServiceClient:
         return max(MIN_TIMEOUT_SECONDS, min(self.deadline_seconds,
                                             self.budget_ends - time.monotonic()))
 
-    async def call(self, method: Callable[..., Awaitable[Any]], request: Any) -> Any:
-        """One unary RPC with deadline and caller metadata; failures raise ServiceCallError."""
+    async def call(self, method: Callable[..., Awaitable[Any]], request: Any, *,
+                   idempotency_key: str | None = None) -> Any:
+        """One unary RPC with deadline, caller metadata and idempotency key; failures raise
+        ServiceCallError."""
+        key = self.idempotency_key(request) if idempotency_key is None else idempotency_key
+        metadata = (*caller_metadata(self.caller), *idempotency_metadata(key))
         try:
-            return await method(
-                request, timeout=self.timeout(), metadata=caller_metadata(self.caller)
-            )
+            return await method(request, timeout=self.timeout(), metadata=metadata)
         except grpc.aio.AioRpcError as error:
             violations = (
                 field_violations(error)
@@ -199,12 +243,8 @@ class SuppliesClient(ServiceClient):
         self, request: supplies_pb2.DecideProposalRequest, *, idempotency_key: str
     ) -> supplies_pb2.Proposal:
         """Decide once: a retry with the same key gets the first decision back, not a second."""
-
-        async def keyed(request: Any, *, timeout: float, metadata: tuple) -> Any:
-            metadata = (*metadata, (IDEMPOTENCY_KEY, idempotency_key))
-            return await self.stub.DecideProposal(request, timeout=timeout, metadata=metadata)
-
-        return (await self.call(keyed, request)).proposal
+        return (await self.call(self.stub.DecideProposal, request,
+                                idempotency_key=idempotency_key)).proposal
 
 
 class TrainingClient(ServiceClient):
@@ -274,8 +314,10 @@ class ServiceClients:
             # Every call is counted and timed by method and status (clinops.metrics).
             observed = [AioClientMetricsInterceptor()]
             if credentials is None:
-                return grpc.aio.insecure_channel(target, interceptors=observed)
-            return grpc.aio.secure_channel(target, credentials, interceptors=observed)
+                return grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS,
+                                                 interceptors=observed)
+            return grpc.aio.secure_channel(target, credentials, options=CHANNEL_OPTIONS,
+                                           interceptors=observed)
 
         staffing = channel(staffing_target)
         supplies = channel(supplies_target)
@@ -303,12 +345,12 @@ class ServiceClients:
             credentials=settings.service_credentials(),
         )
 
-    def acting_for(self, caller: Caller) -> dict[str, ServiceClient]:
+    def acting_for(self, caller: Caller, *, request_key: str = "") -> dict[str, ServiceClient]:
         """Context entries for one Slack request: each client bound to the caller."""
         return {
-            "staffing": self.staffing.acting_for(caller),
-            "supplies": self.supplies.acting_for(caller),
-            "training": self.training.acting_for(caller),
+            "staffing": self.staffing.acting_for(caller, request_key=request_key),
+            "supplies": self.supplies.acting_for(caller, request_key=request_key),
+            "training": self.training.acting_for(caller, request_key=request_key),
         }
 
     async def close(self) -> None:
