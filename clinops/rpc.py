@@ -374,6 +374,11 @@ def retry_service_config(read_methods: Mapping[str, Iterable[str]] = READ_METHOD
 CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("grpc.enable_retries", 1),
     ("grpc.service_config", retry_service_config()),
+    # A restarted service is found again within about a second, not after gRPC's default
+    # backoff of up to two minutes; the nurse's "try again" then works.
+    ("grpc.initial_reconnect_backoff_ms", 200),
+    ("grpc.min_reconnect_backoff_ms", 200),
+    ("grpc.max_reconnect_backoff_ms", 1000),
 )
 
 
