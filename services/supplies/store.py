@@ -364,14 +364,16 @@ class SuppliesStore:
         self, first_day: date, last_day: date, unit_id: str | None = None
     ) -> dict[tuple[str, str], dict[date, int]]:
         """Use per (unit, sku) and day between two dates inclusive; missing days are absent."""
-        query = select(ConsumptionRow).where(ConsumptionRow.day >= first_day,
-                                             ConsumptionRow.day <= last_day)
+        # Plain rows, not entities: a scan reads millions and only needs the four values.
+        query = select(ConsumptionRow.unit_id, ConsumptionRow.sku, ConsumptionRow.day,
+                       ConsumptionRow.quantity).where(ConsumptionRow.day >= first_day,
+                                                      ConsumptionRow.day <= last_day)
         if unit_id is not None:
             query = query.where(ConsumptionRow.unit_id == normalise_unit_id(unit_id))
         history: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
         with self._session() as session:
-            for row in session.scalars(query):
-                history[(row.unit_id, row.sku)][row.day] = row.quantity
+            for row_unit, row_sku, day, quantity in session.execute(query):
+                history[(row_unit, row_sku)][day] = quantity
         return dict(history)
 
     # ---- approvers -----------------------------------------------------------------------
