@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -173,14 +174,18 @@ class PrivatePostgres:
 
 
 @contextlib.contextmanager
-def private_postgres(workdir: Path) -> Iterator[PrivatePostgres]:
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A fresh cluster in a folder the postgres user can reach (pytest's tmp_path is 0700)."""
+    workdir = Path(tempfile.mkdtemp(prefix="clinops-faults-pg-"))
+    os.chmod(workdir, 0o755)
     postgres = PrivatePostgres(workdir).init()
-    postgres.start()
     try:
+        postgres.start()
         yield postgres
     finally:
         with contextlib.suppress(subprocess.SubprocessError):
             postgres.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 class PrivateRedis:
