@@ -111,6 +111,13 @@ def _day(spec: common_pb2.DaySpec, field: str = "day") -> date | RelativeDay | N
         raise InvalidInput({f"{field}.date.day": problem}) from None
 
 
+def _instant(stamp: timestamp_pb2.Timestamp, field: str) -> datetime:
+    try:
+        return stamp.ToDatetime(UTC)
+    except (ValueError, OverflowError):
+        raise InvalidInput({field: "not a valid timestamp"}) from None
+
+
 def _shift(value: int) -> Shift | None:
     name = _enum_name(common_pb2.Shift, value, "SHIFT_", "shift")
     return None if name == "UNSPECIFIED" else Shift(name)
@@ -420,9 +427,9 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
         with _domain_errors(context):
             scheduled = usecases.list_assignments(
                 staff_id=request.staff_id,
-                starts_after=(request.starts_after.ToDatetime(UTC)
+                starts_after=(_instant(request.starts_after, "starts_after")
                               if request.HasField("starts_after") else None),
-                starts_before=(request.starts_before.ToDatetime(UTC)
+                starts_before=(_instant(request.starts_before, "starts_before")
                                if request.HasField("starts_before") else None),
                 slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
                 store=self.store, clock=self.clock,

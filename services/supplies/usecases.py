@@ -108,7 +108,8 @@ def parse_proposal_id(proposal_id: str, *, field: str = "proposal_id") -> int:
     text = proposal_id.strip().upper().removeprefix("RP-").removeprefix("RP")
     if not text:
         raise InvalidInput({field: "required"})
-    if not text.isdigit() or int(text) < 1:
+    # ASCII only ("²".isdigit() is true) and within the database's integer range.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 2**31 - 1:
         raise InvalidInput({field: "a proposal number such as RP-00012"})
     return int(text)
 

@@ -151,8 +151,11 @@ def _shift_dates(window: common_pb2.ShiftWindow, zone: ZoneInfo) -> tuple[date, 
     A night shift ending 07:00 the next morning needs its certifications through that next day.
     """
     if window.HasField("starts_at") and window.HasField("ends_at"):
-        starts = window.starts_at.ToDatetime(UTC).astimezone(zone)
-        ends = window.ends_at.ToDatetime(UTC).astimezone(zone)
+        try:
+            starts = window.starts_at.ToDatetime(UTC).astimezone(zone)
+            ends = window.ends_at.ToDatetime(UTC).astimezone(zone)
+        except (ValueError, OverflowError):
+            raise InvalidInput({"window.starts_at": "not a valid timestamp"}) from None
         return starts.date(), ends.date()
     day = _date(window.date, "window.date", required=True)
     assert day is not None
