@@ -84,8 +84,10 @@ def generate_training(url: str, staff_count: int, *, one_unit: str | None) -> in
                       "slack_team_id": "T0CLINOPS", "slack_user_id": f"UX{n:07d}",
                       "duties": ""})
         for code in CERT_CODES:
-            # Expiries spread from a year ago to three years ahead: some cross a threshold today.
-            expires = TODAY + timedelta(days=rng.randint(-365, 3 * 365))
+            # A renewal replaces the record, so most expiries lie ahead (spread over two years,
+            # some crossing a threshold today); about one in fifty has lapsed within two years.
+            ahead = rng.randint(0, 2 * 365) if rng.random() >= 0.02 else -rng.randint(1, 730)
+            expires = TODAY + timedelta(days=ahead)
             records.append({"record_id": f"RX{n:07d}{code}", "staff_id": staff_id,
                             "certification_code": code, "issued_on": expires - timedelta(730),
                             "expires_on": expires, "expiry_derived": False,
