@@ -16,6 +16,7 @@ from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import SqlResponseMemo
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
+from services.supplies import outbox as supplies_outbox
 from services.supplies import usecases
 from services.supplies.config import SuppliesSettings
 from services.supplies.domain import DEFAULT_WINDOW_DAYS
@@ -295,8 +296,12 @@ def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
                                    window_days=settings.demand_window_days,
                                    security=settings.server_security())
+    # The outbox relay publishes decisions to Redis (CLINOPS_REDIS_URL) from this process.
+    relay = supplies_outbox.relay_from_environment(store.engine, clock=system_clock)
     try:
         rpc.serve_until_signalled(server, health, name="supplies", port=port,
                                   grace_seconds=grace_seconds)
     finally:
+        if relay is not None:
+            relay.stop()
         store.close()

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clinops.outbox import record
 from clinops.sql import create_db_engine, upgrade_to_head
 from services.supplies.errors import (
     AlreadyDecided,
@@ -42,6 +43,7 @@ from services.supplies.model import (
     order_number,
     proposal_reference,
 )
+from services.supplies.outbox import OUTBOX, proposal_decided
 from services.supplies.tables import (
     ApproverRow,
     AuditRow,
@@ -620,6 +622,15 @@ class SuppliesStore:
                 session.add(_audit_row(AuditEntry(
                     at, actor, decision.value, proposal_reference(proposal_id), row.state,
                     detail)))
+                # The thread's line goes out through the outbox, committed with the decision.
+                record(session, OUTBOX, proposal_decided(
+                    reference=proposal_reference(proposal_id), unit_id=row.unit_id,
+                    decision=decision.value, state=row.state, actor=actor, at=at,
+                    total_cents=total, slack_channel_id=row.slack_channel_id or "",
+                    slack_message_ts=row.slack_message_ts or "",
+                    purchase_order_id=detail if outcome is ProposalState.APPROVED else "",
+                    reason=reason if outcome is ProposalState.REJECTED else "",
+                    escalated_to=escalated_to, edited=quantities))
         except _NotOpen:
             raise self._not_open(proposal_id) from None
         except IntegrityError as error:

@@ -1,0 +1,68 @@
+"""Supplies' outbox: the decisions the bot announces, written in the transaction of the decision.
+
+Kind `proposal.decided` (approved, rejected, escalated or quantities edited): the payload holds
+what the line in the proposal's thread says — the proposal's reference, channel and post ts, the
+new state, who decided and when, the total, the purchase order or the reason, who is asked next,
+and for an edit the edited lines. The relay runs in the supplies process when CLINOPS_REDIS_URL
+is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, MetaData
+
+from clinops.clock import Clock
+from clinops.outbox import (
+    Event,
+    OutboxRelay,
+    Publisher,
+    RedisPublisher,
+    RelaySettings,
+    outbox_table,
+)
+from services.supplies.model import Actor, Approver
+
+SERVICE = "supplies"
+OUTBOX = outbox_table(MetaData())
+
+
+def _person(slack_user_id: str, staff_id: str, display_name: str) -> dict[str, str]:
+    return {"slack_user_id": slack_user_id, "staff_id": staff_id, "display_name": display_name}
+
+
+def proposal_decided(*, reference: str, unit_id: str, decision: str, state: str, actor: Actor,
+                     at: datetime, total_cents: int, slack_channel_id: str,
+                     slack_message_ts: str, purchase_order_id: str = "", reason: str = "",
+                     escalated_to: Approver | None = None,
+                     edited: Mapping[str, int] | None = None) -> Event:
+    """A decision on a proposal: its thread in the unit channel says who decided what."""
+    return Event(kind="proposal.decided", service=SERVICE, occurred_at=at, payload={
+        "proposal_id": reference, "unit_id": unit_id, "decision": decision, "state": state,
+        "slack_channel_id": slack_channel_id, "slack_message_ts": slack_message_ts,
+        "decided_by": _person(actor.slack_user_id, actor.staff_id, actor.display_name),
+        "decided_at": at.astimezone(UTC).isoformat(), "total_cents": total_cents,
+        "purchase_order_id": purchase_order_id, "rejection_reason": reason,
+        "escalated_to": _person(escalated_to.slack_user_id, escalated_to.staff_id,
+                                escalated_to.display_name) if escalated_to else None,
+        "edited": [{"sku": sku, "quantity": quantity}
+                   for sku, quantity in sorted((edited or {}).items())],
+    })
+
+
+def relay(engine: Engine, *, publisher: Publisher, clock: Clock,
+          poll_seconds: float = 0.5) -> OutboxRelay:
+    """A relay for supplies' outbox (not started)."""
+    return OutboxRelay(engine=engine, table=OUTBOX, publisher=publisher, clock=clock,
+                       poll_seconds=poll_seconds)
+
+
+def relay_from_environment(engine: Engine, *, clock: Clock) -> OutboxRelay | None:
+    """The relay to Redis at CLINOPS_REDIS_URL, started; None when no Redis is configured."""
+    settings = RelaySettings()
+    if not settings.redis_url:
+        return None
+    return relay(engine, publisher=RedisPublisher.from_url(settings.redis_url), clock=clock,
+                 poll_seconds=settings.poll_seconds).start()
