@@ -266,6 +266,22 @@ def _check_row(row: ImportRow, *, units: Mapping[str, Unit], items: Mapping[str,
     return StockRow(unit_id, sku, day, row.counted, row.consumed), ""
 
 
+def _check_import_authority(rows: Sequence[ImportRow], *, units: Mapping[str, Unit],
+                            caller: Actor, store: Store, now: datetime) -> None:
+    """Only an approver of every (known) unit in the import may write its counts and use."""
+    named = sorted({normalise_unit_id(r.unit_id) for r in rows} & units.keys())
+    me = (caller.slack_team_id, caller.slack_user_id)
+    refused = [unit_id for unit_id in named
+               if not any((a.slack_team_id, a.slack_user_id) == me
+                          for a in store.approvers(unit_id))]
+    if refused:
+        listed = ", ".join(refused)
+        store.audit(AuditEntry(now, store.find_actor(*me), "IMPORT", f"{len(rows)} rows",
+                               "REFUSED", f"not an approver for {listed}; nothing written"))
+        raise NotAnApprover(f"you are not an approver for {listed}: only its approvers may "
+                            f"import its counts and use; nothing was written")
+
+
 def import_stock(*, rows: Sequence[ImportRow], caller: Actor, store: Store, clock: Clock,
                  window_days: int = domain.DEFAULT_WINDOW_DAYS) -> ImportResult:
     """Counts and consumption from a cabinet export: every row valid, or nothing is written."""
@@ -275,6 +291,7 @@ def import_stock(*, rows: Sequence[ImportRow], caller: Actor, store: Store, cloc
         raise InvalidInput({"rows": f"at most {MAX_IMPORT_ROWS:,} rows per import"})
     actor, now = _identified(caller), clock()
     units = {u.unit_id: u for u in store.list_units()}
+    _check_import_authority(rows, units=units, caller=actor, store=store, now=now)
     items = {i.sku: i for i in store.list_items()}
     locations = {(s.unit_id, s.sku) for s, _ in store.stock_with_items()}
     checked, rejected = [], []

@@ -21,6 +21,7 @@ TEAM = "T0CLINOPS"
 ICU_MANAGER = f"{TEAM}:U0ICU001"  # Denise Okafor
 EDUCATOR = f"{TEAM}:U0EDU001"  # Elaine Brennan
 STAFF_NURSE = f"{TEAM}:U0ICU005"  # Jordan Whitfield
+DIRECTOR = f"{TEAM}:U0SUP001"  # Harold Jimenez, an approver of every unit
 
 
 def run_import(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -49,7 +50,7 @@ def test_the_sample_cabinet_export_is_written_and_the_proposals_it_opened_are_re
     hospital: Hospital, capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out = run_import(capsys, "supplies", str(SAMPLES / "supply-cabinet-export.csv"),
-                           "--as", ICU_MANAGER)
+                           "--as", DIRECTOR)
     assert code == 0, out
     assert "4 rows written, 2 proposals opened" in out
     assert "for ICU:" in out and "for 4W:" in out
@@ -57,6 +58,28 @@ def test_the_sample_cabinet_export_is_written_and_the_proposals_it_opened_are_re
     assert hospital.supplies.get_stock("4W", "UNDERPAD").on_hand == 180
     # A row with only use leaves the count alone.
     assert hospital.supplies.get_stock("4W", "GLOVE-NIT-M").on_hand == 9
+
+
+def test_a_unit_manager_may_not_import_another_units_rows_and_nothing_is_written(
+    hospital: Hospital, capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = run_import(capsys, "supplies", str(SAMPLES / "supply-cabinet-export.csv"),
+                           "--as", ICU_MANAGER)
+    assert code == 1
+    assert "refused: you are not an approver for 4W" in out
+    assert "nothing was written" in out
+    assert hospital.supplies.get_stock("ICU", "GLOVE-NIT-M").on_hand == 34
+    assert hospital.supplies.audit_log()[-1].outcome == "REFUSED"
+
+
+def test_a_staff_nurse_may_not_import_supply_counts(
+    hospital: Hospital, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    export = write(tmp_path, "cabinet.csv", "unit,sku,date,counted\nICU,NS-1000,2026-11-26,1\n")
+    code, out = run_import(capsys, "supplies", str(export), "--as", STAFF_NURSE)
+    assert code == 1
+    assert "refused: you are not an approver for ICU" in out
+    assert hospital.supplies.get_stock("ICU", "NS-1000").on_hand != 1
 
 
 def test_header_names_are_matched_whatever_their_case_spacing_or_delimiter(

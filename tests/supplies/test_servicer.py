@@ -13,7 +13,7 @@ from clinops.clock import fixed_clock
 from clinops.common.v1 import common_pb2
 from clinops.supplies.v1 import supplies_pb2 as pb
 from clinops.supplies.v1 import supplies_pb2_grpc
-from services.supplies.model import Actor
+from services.supplies.model import Actor, Approver, Stock
 from services.supplies.server import SERVICE_NAME, create_server
 from services.supplies.store import SuppliesStore
 from tests.supplies.supplies_fixtures import DIRECTOR, MANAGER, NOW, NURSE, TEAM
@@ -214,8 +214,10 @@ def test_an_import_with_any_bad_row_writes_nothing_and_names_every_bad_row(
         _row("VENT-CIRCUIT", counted=3, unit="4W"),
         _row("GLOVE-NIT-M", consumed=4, day=(2026, 12, 25)),
     ]
+    sqlite_store.add_approver(Approver("4W", "S-MGR", "Denise Okafor", TEAM, "U_MGR",
+                                       250_000, 1))
     answer = supplies.ImportStock(pb.ImportStockRequest(rows=rows), timeout=TIMEOUT,
-                                  metadata=metadata(NURSE))
+                                  metadata=metadata(MANAGER))
     assert answer.rows_written == 0 and not answer.proposals
     assert {r.row_number: r.reason for r in answer.rejected} == {
         2: "unknown SKU 'NOPE'",
@@ -229,10 +231,37 @@ def test_an_import_with_any_bad_row_writes_nothing_and_names_every_bad_row(
 def test_a_clean_import_writes_every_row_and_proposes_what_fell_low(supplies, sqlite_store) -> None:  # noqa: ANN001
     rows = [_row("CHG-CLOTH", counted=5), _row("GLOVE-NIT-M", consumed=7, day=(2026, 11, 25))]
     answer = supplies.ImportStock(pb.ImportStockRequest(rows=rows), timeout=TIMEOUT,
-                                  metadata=metadata(NURSE))
+                                  metadata=metadata(MANAGER))
     assert answer.rows_written == 2 and not answer.rejected
     assert [line.sku for line in answer.proposals[0].lines] == ["CHG-CLOTH"]
     assert sqlite_store.get_stock("ICU", "CHG-CLOTH").on_hand == 5
+
+
+def test_a_nurse_who_approves_for_no_unit_may_not_import_and_the_attempt_is_audited(
+    supplies, sqlite_store,  # noqa: ANN001
+) -> None:
+    rows = [_row("CHG-CLOTH", counted=5)]
+    error = refused(lambda: supplies.ImportStock(pb.ImportStockRequest(rows=rows),
+                                                 timeout=TIMEOUT, metadata=metadata(NURSE)))
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "not an approver for ICU" in error.details()
+    assert sqlite_store.get_stock("ICU", "CHG-CLOTH").on_hand == 60
+    refusal = sqlite_store.audit_log()[-1]
+    assert (refusal.action, refusal.outcome) == ("IMPORT", "REFUSED")
+    assert refusal.actor.slack_user_id == "U_RN" and "ICU" in refusal.detail
+
+
+def test_an_icu_approver_may_not_import_rows_for_a_unit_they_do_not_approve_for(
+    supplies, sqlite_store,  # noqa: ANN001
+) -> None:
+    sqlite_store.set_stock(Stock("4W", "GLOVE-NIT-M", par=30, on_hand=25))
+    rows = [_row("CHG-CLOTH", counted=5), _row("GLOVE-NIT-M", counted=2, unit="4w")]
+    error = refused(lambda: supplies.ImportStock(pb.ImportStockRequest(rows=rows),
+                                                 timeout=TIMEOUT, metadata=metadata(MANAGER)))
+    assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "not an approver for 4W" in error.details() and "ICU" not in error.details()
+    assert sqlite_store.get_stock("ICU", "CHG-CLOTH").on_hand == 60
+    assert sqlite_store.get_stock("4W", "GLOVE-NIT-M").on_hand == 25
 
 
 def test_stock_status_lists_what_is_short_critical_first(supplies) -> None:  # noqa: ANN001
