@@ -808,7 +808,8 @@ async def run_demo(
     clients = ServiceClients.from_settings(settings)
     scheduler = DemoScheduler.start(
         clock=clock, data_dir=data_dir, time_zone=DEMO_TIME_ZONE, slack_api_url=slack.base_url,
-        training_target=settings.training_target, staffing_target=settings.staffing_target)
+        training_target=settings.training_target, staffing_target=settings.staffing_target,
+        supplies_target=settings.supplies_target)
     try:
         # No Redis in the demo: Events API deliveries are remembered in this process.
         app = create_app(settings, clients, dedupe=InProcessDedupe())

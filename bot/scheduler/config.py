@@ -41,6 +41,16 @@ class SchedulerSettings(BaseSettings):
         default=2.0, gt=0, le=24,
         description="Hours before a shift starts (facility time) that its remaining gap is "
                     "posted to the unit's channel")
+    supplies_scan_hour: int = Field(
+        default=6, ge=0, le=23,
+        description="Facility hour of the daily supply reorder scan (before the day shift)")
+    supplies_scan_minute: int = Field(default=0, ge=0, le=59)
+    supplies_scan_interval_minutes: int = Field(
+        default=60, ge=0, le=24 * 60,
+        description="Between daily scans, scan this often so imported counts' proposals reach "
+                    "the unit channel within it (0: daily only)")
+    supplies_scan_deadline_seconds: float = Field(
+        default=30.0, gt=0, description="Deadline of one ScanReorders call (a scan of every unit)")
     rpc_deadline_seconds: float = Field(default=5.0, gt=0)
     bot_token: SecretStr = Field(validation_alias="SLACK_BOT_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
@@ -49,6 +59,9 @@ class SchedulerSettings(BaseSettings):
     )
     training_target: str = Field(
         default="127.0.0.1:50053", validation_alias="CLINOPS_TRAINING_TARGET"
+    )
+    supplies_target: str = Field(
+        default="127.0.0.1:50052", validation_alias="CLINOPS_SUPPLIES_TARGET"
     )
     port: int = Field(default=3001, ge=0, le=65535,
                       description="Port of the scheduler's GET /readyz (0: the OS chooses)")
@@ -70,7 +83,8 @@ class SchedulerSettings(BaseSettings):
             if path is not None and not path.is_file():
                 raise ValueError(f"{name} names {path}, which is not a readable file")
         targets = {"CLINOPS_STAFFING_TARGET": self.staffing_target,
-                   "CLINOPS_TRAINING_TARGET": self.training_target}
+                   "CLINOPS_TRAINING_TARGET": self.training_target,
+                   "CLINOPS_SUPPLIES_TARGET": self.supplies_target}
         off_box = [name for name, target in targets.items() if not is_loopback(target)]
         if off_box or self.tls_root_cert_file is not None or self.service_token_value():
             missing = [name for name, present in (

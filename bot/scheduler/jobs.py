@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -21,6 +22,9 @@ from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.links import StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
 from clinops.clock import Clock
+
+if TYPE_CHECKING:
+    from bot.scheduler.supplies_jobs import SuppliesLink
 
 log = logging.getLogger(__name__)
 REMINDERS_JOB = "training.certification_reminders"
@@ -40,6 +44,8 @@ class Runtime:
     is_leading: Callable[[], bool]
     digest_weekday: int = 0
     upcoming_within_days: int = 90
+    # The reorder scan's supplies service and async Slack client (None: the scan is skipped).
+    supplies: SuppliesLink | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(ZoneInfo(self.time_zone)).date()

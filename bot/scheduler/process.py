@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
-from bot.scheduler import jobs, staffing_jobs
+from bot.scheduler import jobs, staffing_jobs, supplies_jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.leader import LeaderElection
 from bot.scheduler.links import StaffingLink, TrainingLink
@@ -89,6 +89,11 @@ def build(settings: SchedulerSettings) -> tuple[SchedulerProcess, list]:
         marks=marks, clock=system_clock, time_zone=settings.time_zone,
         is_leading=lambda: election.leading, digest_weekday=settings.digest_weekday,
         upcoming_within_days=settings.upcoming_within_days,
+        supplies=supplies_jobs.SuppliesLink(
+            target=settings.supplies_target,
+            deadline_seconds=settings.supplies_scan_deadline_seconds,
+            slack_token=settings.bot_token.get_secret_value(),
+            slack_api_url=settings.slack_api_url, credentials=credentials),
     ))
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)},
@@ -96,6 +101,7 @@ def build(settings: SchedulerSettings) -> tuple[SchedulerProcess, list]:
     )
     jobs.schedule_jobs(scheduler, settings)
     staffing_jobs.schedule_jobs(scheduler, settings)
+    supplies_jobs.schedule_jobs(scheduler, settings)
     process = SchedulerProcess(scheduler, election)
     probe_redis = redis.Redis.from_url(settings.redis_url, socket_timeout=READY_TIMEOUT_SECONDS,
                                        socket_connect_timeout=READY_TIMEOUT_SECONDS)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import grpc
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.scheduler import jobs, staffing_jobs
+from bot.scheduler import jobs, staffing_jobs, supplies_jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.links import StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
@@ -108,14 +108,16 @@ class DemoScheduler:
 
     @classmethod
     def start(cls, *, clock: DemoClock, data_dir: Path, time_zone: str, slack_api_url: str,
-              training_target: str, staffing_target: str) -> DemoScheduler:
+              training_target: str, staffing_target: str,
+              supplies_target: str = "") -> DemoScheduler:
         """A fresh scheduler database under `data_dir`; jobs installed with this runtime."""
         database = data_dir / "scheduler.db"
         database.unlink(missing_ok=True)
         settings = SchedulerSettings(
             bot_token="xoxb-clinops-demo", slack_api_url=slack_api_url,
             database_url=f"sqlite:///{database}", time_zone=time_zone,
-            training_target=training_target, staffing_target=staffing_target)
+            training_target=training_target, staffing_target=staffing_target,
+            **({"supplies_target": supplies_target} if supplies_target else {}))
         marks = Marks.open(settings.database_url)
         training_channel = grpc.insecure_channel(settings.training_target)
         staffing_channel = grpc.insecure_channel(settings.staffing_target)
@@ -129,12 +131,18 @@ class DemoScheduler:
             slack=slack_client(settings.bot_token.get_secret_value(), settings.slack_api_url),
             marks=marks, clock=clock, time_zone=time_zone,
             is_leading=lambda: demo.leader.leading, digest_weekday=settings.digest_weekday,
-            upcoming_within_days=settings.upcoming_within_days))
+            upcoming_within_days=settings.upcoming_within_days,
+            supplies=supplies_jobs.SuppliesLink(
+                target=settings.supplies_target,
+                deadline_seconds=settings.supplies_scan_deadline_seconds,
+                slack_token=settings.bot_token.get_secret_value(),
+                slack_api_url=settings.slack_api_url) if supplies_target else None))
         # The production schedule, read from a scheduler that is never started: same ids,
         # same cron triggers in the facility's zone.
         scheduler = BackgroundScheduler(timezone=time_zone)
         jobs.schedule_jobs(scheduler, settings)
         staffing_jobs.schedule_jobs(scheduler, settings)
+        supplies_jobs.schedule_jobs(scheduler, settings)
         demo._jobs = scheduler.get_jobs()
         return demo
 

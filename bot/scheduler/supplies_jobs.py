@@ -1,0 +1,128 @@
+"""Supplies' scheduled job: the reorder scan, and posting what it (or an import) opened.
+
+Thin, like the other jobs: supplies decides what is at or below its reorder point and opens the
+proposals (ScanReorders); this job posts them to their units' channels with the bot's own
+`post_new_proposals`, so a proposal looks the same whether a count, an import or the scan
+opened it. It also posts any open proposal that never reached Slack — `clinops import supplies`
+opens proposals without posting them, and a post Slack refused last time is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+
+import grpc
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk.errors import SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clients import CHANNEL_OPTIONS, SuppliesClient
+from bot.scheduler import jobs
+from bot.scheduler.config import SchedulerSettings
+from bot.scheduler.scans import Report
+from bot.supply_posts import post_new_proposals
+from clinops.rpc import Caller
+from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
+
+log = logging.getLogger(__name__)
+REORDER_SCAN_JOB = "supplies.reorder_scan"
+
+
+@dataclass(frozen=True)
+class SuppliesLink:
+    """Where the supplies service and Slack are; the job opens its async clients per run."""
+
+    target: str
+    deadline_seconds: float
+    slack_token: str
+    slack_api_url: str
+    credentials: grpc.ChannelCredentials | None = None
+
+    def channel(self) -> grpc.aio.Channel:
+        if self.credentials is None:
+            return grpc.aio.insecure_channel(self.target, options=CHANNEL_OPTIONS)
+        return grpc.aio.secure_channel(self.target, self.credentials, options=CHANNEL_OPTIONS)
+
+    def slack(self) -> AsyncWebClient:
+        """The bot's Web API client: SLACK_API_URL, 429 Retry-After and 5xx retries honoured."""
+        return AsyncWebClient(token=self.slack_token, base_url=self.slack_api_url,
+                              retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=2),
+                                              AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+                                              AsyncServerErrorRetryHandler(max_retry_count=2)])
+
+
+async def _unposted_open_proposals(supplies: SuppliesClient) -> list[supplies_pb2.Proposal]:
+    answer = await supplies.call(supplies.stub.ListProposals, supplies_pb2.ListProposalsRequest(
+        state=supplies_pb2.PROPOSAL_STATE_OPEN))
+    return [p for p in answer.proposals if not p.slack_message_ts]
+
+
+async def scan_and_post(*, link: SuppliesLink) -> Report:
+    """ScanReorders, then post each proposal not yet in its unit's channel (update the others)."""
+    report = Report()
+    channel = link.channel()
+    try:
+        supplies = SuppliesClient(
+            supplies_pb2_grpc.SuppliesServiceStub(channel),
+            deadline_seconds=link.deadline_seconds,
+        ).acting_for(Caller("", "", f"sched-{uuid.uuid4().hex[:8]}"))
+        touched = await supplies.scan_reorders()
+        seen = {p.proposal_id for p in touched}
+        waiting = [p for p in await _unposted_open_proposals(supplies)
+                   if p.proposal_id not in seen]
+        slack = link.slack()
+        for proposal in [*touched, *waiting]:
+            if not (proposal.slack_message_ts or proposal.unit_slack_channel_id):
+                log.warning("unit %s has no channel; %s not posted", proposal.unit_id,
+                            proposal.proposal_id)
+                report.skipped += 1
+                continue
+            try:
+                await post_new_proposals(slack, supplies, [proposal])
+            except SlackClientError as error:
+                # The proposal stands (supplies recorded it); it is posted at the next scan.
+                log.warning("%s not posted (%s); retried at the next scan",
+                            proposal.proposal_id, type(error).__name__)
+                report.failed += 1
+                continue
+            report.sent += 1
+    finally:
+        await channel.close()
+    return report
+
+
+def reorder_scan() -> Report | None:
+    """Daily (and every so often): propose what fell to its reorder point, post it."""
+    runtime = jobs._leading_runtime()
+    if runtime is None:
+        return None
+    if runtime.supplies is None:
+        log.warning("no supplies service configured: reorder scan skipped")
+        return None
+    report = asyncio.run(scan_and_post(link=runtime.supplies))
+    log.info("reorder scan: %s", report)
+    return report
+
+
+def schedule_jobs(scheduler: BaseScheduler, settings: SchedulerSettings) -> None:
+    """Add (or replace) the reorder scan: daily at the facility's hour, and every N minutes."""
+    daily = CronTrigger(hour=settings.supplies_scan_hour, minute=settings.supplies_scan_minute,
+                        timezone=settings.time_zone)
+    every = settings.supplies_scan_interval_minutes
+    # Between the daily scans an import's proposals wait at most one interval for their post.
+    trigger = daily if not every else OrTrigger(
+        [daily, IntervalTrigger(minutes=every, timezone=settings.time_zone)])
+    scheduler.add_job(reorder_scan, trigger, id=REORDER_SCAN_JOB, name="supply reorder scan",
+                      replace_existing=True, coalesce=True, max_instances=1,
+                      misfire_grace_time=settings.misfire_grace_seconds)
