@@ -16,6 +16,7 @@ from bot.clients import ServiceClients, slack_request_key
 from bot.commands import census, certs, clinops, open_shift, shift_gap, supply
 from bot.config import BotSettings
 from bot.dedupe import Dedupe, from_environment
+from bot.respond import SharedReplies
 from clinops import logs, metrics
 from clinops.rpc import Caller
 
@@ -52,10 +53,16 @@ def create_app(settings: BotSettings, clients: ServiceClients, *,
         logger=logger,
     )
 
+    # Every reply at a response_url goes through one aiohttp session (Bolt opens one per reply).
+    replies = SharedReplies()
+    clients.closers.append(replies.close)
+
     @app.middleware
     async def attach_services(context: AsyncBoltContext, body: dict, next) -> None:
         correlation_id = uuid.uuid4().hex[:12]
         context["correlation_id"] = correlation_id
+        if context.response_url is not None:
+            context["respond"] = replies.respond_for(context)
         caller = Caller(
             slack_team_id=context.team_id or "",
             slack_user_id=context.user_id or "",

@@ -294,6 +294,8 @@ class ServiceClients:
     supplies: SuppliesClient
     training: TrainingClient
     channels: list[grpc.aio.Channel] = field(default_factory=list)
+    # Other things the bot opened beside the channels (e.g. the reply session), closed with them.
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     def connect(
@@ -356,3 +358,5 @@ class ServiceClients:
     async def close(self) -> None:
         for channel in self.channels:
             await channel.close()
+        for close in self.closers:
+            await close()
