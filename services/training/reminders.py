@@ -24,7 +24,7 @@ from services.training.model import (
     StaffMember,
     Unit,
 )
-from services.training.store import ReminderKey
+from services.training.store import ReminderClaim, ReminderKey
 from services.training.usecases import Expiring, RecordView, record_reminder_sent
 
 # Long enough for a DM with Slack's retries; short enough that a dead sender's reminder still
@@ -50,10 +50,20 @@ class Store(Protocol):
     def list_types(self) -> list[CertificationType]: ...
     def staff_of_unit(self, unit_id: str) -> list[StaffMember]: ...
     def records_for_unit(self, unit_id: str) -> list[CertificationRecord]: ...
-    def claim_reminder(self, key: ReminderKey, *, claim_id: str, at: datetime,
-                       stale_before: datetime, audit: AuditEntry | None = None) -> bool: ...
+    def take_reminder_claim(self, key: ReminderKey, *, claim_id: str, at: datetime,
+                            stale_before: datetime, audit: AuditEntry | None = None
+                            ) -> ReminderClaim | None: ...
     def settle_reminder(self, key: ReminderKey, *, claim_id: str, sent: bool, at: datetime,
                         audit: AuditEntry | None = None) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """RecordReminderSent's answer: `stale_claimed_at` when a CLAIM took over a stale one."""
+
+    recorded: bool
+    claim_id: str = ""
+    stale_claimed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -69,12 +79,16 @@ class UnitDigest:
 def record_reminder(
     *, phase: Phase, claim_id: str, staff_id: str, certification_code: str, expires_on: date,
     threshold_days: int, store: Store, clock: Clock,
-) -> tuple[bool, str]:
-    """Claim, mark sent or release one reminder; returns (recorded, claim id)."""
+) -> Recorded:
+    """Claim, mark sent or release one reminder.
+
+    A claim that took over a stale one (its sender may have died after Slack took the DM) says
+    when that claim was made, so the caller can look for the DM before sending it again.
+    """
     if phase is Phase.ONE_STEP:
-        return record_reminder_sent(
+        return Recorded(record_reminder_sent(
             staff_id=staff_id, certification_code=certification_code, expires_on=expires_on,
-            threshold_days=threshold_days, store=store, clock=clock), ""
+            threshold_days=threshold_days, store=store, clock=clock))
     problems = {}
     if not staff_id.strip():
         problems["staff_id"] = "required"
@@ -93,15 +107,17 @@ def record_reminder(
     subject = f"{person.staff_id} {code} expiring {expires_on.isoformat()} ({threshold_days:+d})"
     if phase is Phase.CLAIMED:
         new_claim = uuid.uuid4().hex
-        claimed = store.claim_reminder(
+        claim = store.take_reminder_claim(
             key, claim_id=new_claim, at=now, stale_before=now - CLAIM_LEASE,
             audit=AuditEntry(now, "REMINDER_CLAIMED", subject, "claimed before the DM"))
-        return claimed, new_claim if claimed else ""
+        if claim is None:
+            return Recorded(False)
+        return Recorded(True, new_claim, claim.took_over_from)
     sent = phase is Phase.SENT
     audit = (AuditEntry(now, "REMINDER_SENT", subject, "delivered by DM") if sent else
              AuditEntry(now, "REMINDER_RELEASED", subject, "DM failed; a later scan retries"))
-    return store.settle_reminder(key, claim_id=claim_id.strip(), sent=sent, at=now,
-                                 audit=audit), claim_id.strip()
+    return Recorded(store.settle_reminder(key, claim_id=claim_id.strip(), sent=sent, at=now,
+                                          audit=audit), claim_id.strip())
 
 
 def list_certification_digest(

@@ -252,12 +252,17 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
                 raise InvalidInput({"phase": f"unknown value {request.phase}"})
             phase = (reminders.Phase.ONE_STEP if not request.phase else reminders.Phase(
                 training_pb2.ReminderPhase.Name(request.phase).removeprefix("REMINDER_PHASE_")))
-            recorded, claim_id = reminders.record_reminder(
+            answer = reminders.record_reminder(
                 phase=phase, claim_id=request.claim_id, staff_id=request.staff_id,
                 certification_code=request.certification_code, expires_on=expires_on,
                 threshold_days=request.threshold_days, store=self.store, clock=self.clock,
             )
-            return training_pb2.RecordReminderSentResponse(recorded=recorded, claim_id=claim_id)
+            response = training_pb2.RecordReminderSentResponse(
+                recorded=answer.recorded, claim_id=answer.claim_id,
+                took_over_stale_claim=answer.stale_claimed_at is not None)
+            if answer.stale_claimed_at is not None:
+                response.stale_claimed_at.FromDatetime(answer.stale_claimed_at)
+            return response
 
     def ListCertificationDigest(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):

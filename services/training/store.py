@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, or_, select, update
@@ -43,6 +44,18 @@ from services.training.tables import (
 DEFAULT_DATABASE_URL = "sqlite:///data/training.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 ReminderKey = tuple[str, str, date, int]  # staff, certification code, expires on, threshold
+
+
+@dataclass(frozen=True)
+class ReminderClaim:
+    """A claim won; `took_over_from` is when the stale claim it replaced was made (or None)."""
+
+    took_over_from: datetime | None
+
+
+def _utc(instant: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the store writes UTC."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 CLAIMED = "CLAIMED"  # a reminder claimed before its DM; SENT once Slack accepted it
 
 
@@ -392,10 +405,18 @@ class TrainingStore:
 
     def claim_reminder(self, key: ReminderKey, *, claim_id: str, at: datetime,
                        stale_before: datetime, audit: AuditEntry | None = None) -> bool:
-        """Claim a reminder before sending it: True for one caller only.
+        """Claim a reminder before sending it: True for one caller only."""
+        return self.take_reminder_claim(key, claim_id=claim_id, at=at, stale_before=stale_before,
+                                        audit=audit) is not None
+
+    def take_reminder_claim(self, key: ReminderKey, *, claim_id: str, at: datetime,
+                            stale_before: datetime, audit: AuditEntry | None = None
+                            ) -> ReminderClaim | None:
+        """Claim a reminder before sending it: a ReminderClaim for one caller only, else None.
 
         A new key is inserted (ON CONFLICT DO NOTHING); an existing claim is taken over only when
-        it was never sent and was made before `stale_before` (its sender died mid-delivery).
+        it was never sent and was made before `stale_before` (its sender died mid-delivery, maybe
+        after Slack took the DM): the answer then says when that stale claim was made.
         """
         staff_id, code, expires_on, threshold = key
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
@@ -407,18 +428,24 @@ class TrainingStore:
             index_elements=["staff_id", "certification_code", "expires_on", "threshold_days"]
         ).returning(ReminderSentRow.reminder_id)
         with self._session() as session, session.begin():
-            claimed = session.execute(statement).scalar_one_or_none() is not None
-            if not claimed:
-                taken_over = session.execute(
+            claim = (ReminderClaim(None) if session.execute(statement).scalar_one_or_none()
+                     is not None else None)
+            if claim is None:
+                stale = session.execute(select(ReminderSentRow.claimed_at).where(
+                    *_reminder_is(key), ReminderSentRow.state == CLAIMED,
+                    ReminderSentRow.claimed_at < stale_before)).scalar_one_or_none()
+                # Compare-and-set on the stale claim's time: of two takers, one wins.
+                taken_over = stale is not None and session.execute(
                     update(ReminderSentRow).where(
                         *_reminder_is(key), ReminderSentRow.state == CLAIMED,
-                        ReminderSentRow.claimed_at < stale_before,
+                        ReminderSentRow.claimed_at == stale,
                     ).values(claim_id=claim_id, claimed_at=at, sent_at=at)
-                )
-                claimed = taken_over.rowcount == 1
-            if claimed and audit is not None:
+                ).rowcount == 1
+                if taken_over:
+                    claim = ReminderClaim(_utc(stale))
+            if claim is not None and audit is not None:
                 session.add(_audit_row(audit))
-        return claimed
+        return claim
 
     def settle_reminder(self, key: ReminderKey, *, claim_id: str, sent: bool, at: datetime,
                         audit: AuditEntry | None = None) -> bool:

@@ -64,6 +64,21 @@ def test_a_claim_whose_sender_died_is_taken_over_only_after_the_lease(
     assert store.settle_reminder(KEY, claim_id="late", sent=True, at=NOW) is True
 
 
+def test_a_claim_that_takes_over_a_stale_one_says_when_that_claim_was_made(
+    store: TrainingStore,
+) -> None:
+    fresh = store.take_reminder_claim(KEY, claim_id="dead", at=NOW,
+                                      stale_before=NOW - CLAIM_LEASE)
+    assert fresh is not None and fresh.took_over_from is None
+    later = NOW + CLAIM_LEASE + timedelta(minutes=1)
+    taken = store.take_reminder_claim(KEY, claim_id="late", at=later,
+                                      stale_before=later - CLAIM_LEASE)
+    assert taken is not None and taken.took_over_from == NOW
+    # The same instant again: the taker's own claim is fresh, nobody else may take it.
+    assert store.take_reminder_claim(KEY, claim_id="third", at=later,
+                                     stale_before=later - CLAIM_LEASE) is None
+
+
 @pytest.fixture
 def training(training_store: TrainingStore) -> Iterator[training_pb2_grpc.TrainingServiceStub]:
     server, port = create_server(store=training_store, clock=fixed_clock(NOW))
@@ -125,3 +140,24 @@ def test_the_digest_lists_expired_and_upcoming_per_unit_with_its_managers(traini
     expired_only = training.ListCertificationDigest(
         training_pb2.ListCertificationDigestRequest(on=request.on), timeout=TIMEOUT).units
     assert [len(u.upcoming) for u in expired_only] == [0]
+
+
+def test_a_claim_over_the_rpc_says_when_it_took_over_a_stale_claim_and_from_when(
+    training_store: TrainingStore,
+) -> None:
+    now = [NOW]
+    server, port = create_server(store=training_store, clock=lambda: now[0])
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = training_pb2_grpc.TrainingServiceStub(channel)
+            first = record(stub, training_pb2.REMINDER_PHASE_CLAIMED)
+            assert first.recorded and not first.took_over_stale_claim
+            assert not first.HasField("stale_claimed_at")
+            now[0] = NOW + CLAIM_LEASE + timedelta(seconds=1)  # the first sender never settled
+            second = record(stub, training_pb2.REMINDER_PHASE_CLAIMED)
+            assert second.recorded and second.took_over_stale_claim
+            assert second.stale_claimed_at.ToDatetime(tzinfo=NOW.tzinfo) == NOW
+            assert record(stub, training_pb2.REMINDER_PHASE_SENT, second.claim_id).recorded
+    finally:
+        server.stop(None)
