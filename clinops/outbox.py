@@ -30,12 +30,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     insert,
     select,
     update,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
+
+from clinops.metrics import OUTBOX_DEPTH
 
 STREAM = "clinops:events"
 DEAD_STREAM = "clinops:events:dead"
@@ -95,6 +98,15 @@ def record(target: Session | Connection, table: Table, event: Event) -> None:
         event_id=fields["event_id"], kind=fields["kind"], service=fields["service"],
         payload=fields["payload"], occurred_at=fields["occurred_at"], published_at=None,
     ))
+
+
+def pending_counts(engine: Engine, table: Table) -> dict[str, int]:
+    """Rows waiting to be published, by the service that wrote them."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(table.c.service, func.count())
+                                  .where(table.c.published_at.is_(None))
+                                  .group_by(table.c.service)).all()
+    return {service: count for service, count in rows}
 
 
 def pending_events(engine: Engine, table: Table, *, limit: int = 1000) -> list[Event]:
@@ -167,9 +179,21 @@ class OutboxRelay:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._failing = False
+        self._depth_services: set[str] = set()
+
+    def record_depth(self) -> dict[str, int]:
+        """Set clinops_outbox_depth{service} to the rows still waiting (0 once drained)."""
+        counts = pending_counts(self.engine, self.table)
+        self._depth_services |= counts.keys()
+        for service in self._depth_services:
+            OUTBOX_DEPTH.labels(service).set(counts.get(service, 0))
+        return counts
 
     def publish_pending(self) -> int:
-        """One pass: publish what waits, stopping at the first failure; how many went out."""
+        """One pass: publish what waits, stopping at the first failure; how many went out.
+
+        Either way the pass ends by setting the outbox depth gauge to what still waits.
+        """
         published = 0
         for event in pending_events(self.engine, self.table, limit=self.batch):
             try:
@@ -179,6 +203,7 @@ class OutboxRelay:
                     logger.warning("outbox: stream unavailable (%s); events kept until it returns",
                                    type(error).__name__)
                 self._failing = True
+                self.record_depth()
                 return published
             with self.engine.begin() as connection:
                 connection.execute(update(self.table)
@@ -188,6 +213,7 @@ class OutboxRelay:
         if self._failing and published:
             logger.info("outbox: stream reachable again")
             self._failing = False
+        self.record_depth()
         return published
 
     def start(self) -> OutboxRelay:

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.notifier.announcements import Post, announcement
 from bot.notifier.pacing import ChannelPacer
 from bot.notifier.stream import Entry, EventStream
+from clinops.metrics import EVENTS
 from clinops.outbox import Event
 
 logger = logging.getLogger("clinops.notifier")
@@ -94,6 +95,7 @@ class Notifier:
                         channel=post.channel, text=post.text, thread_ts=post.thread_ts)
                 except Exception as error:  # noqa: BLE001 - any refusal counts as an attempt
                     attempts = await self.stream.count_failure(event.event_id)
+                    EVENTS.labels("failed").inc()
                     if attempts < self.max_attempts:
                         logger.warning("notifier: %s %s not posted (attempt %d of %d): %s",
                                        event.kind, event.event_id, attempts, self.max_attempts,
@@ -106,6 +108,7 @@ class Notifier:
                     continue
                 await self.stream.remember_posted(event.event_id, answer["ts"])
                 self.posted += 1
+                EVENTS.labels("delivered").inc()
             await self.stream.ack(entry)
             settled += 1
         return settled
@@ -114,6 +117,7 @@ class Notifier:
         await self.stream.dead_letter(entry, reason=reason)
         await self.stream.ack(entry)
         self.dead_lettered += 1
+        EVENTS.labels("dead_lettered").inc()
         event = entry.event
         logger.error("notifier: event %s (%s) moved to the dead-letter stream: %s",
                      event.event_id if event else entry.entry_id,
