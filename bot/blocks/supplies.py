@@ -48,6 +48,10 @@ def _who(actor) -> str:  # noqa: ANN001 - clinops.common.v1.Actor
     return actor.display_name or actor.staff_id or "someone"
 
 
+def _named(actor) -> bool:  # noqa: ANN001 - clinops.common.v1.Actor
+    return bool(actor.slack_user_id or actor.display_name or actor.staff_id)
+
+
 def _when(stamp: Timestamp) -> str:
     moment = datetime.fromtimestamp(stamp.seconds, UTC)
     return f"{moment:%Y-%m-%d %H:%M} UTC"
@@ -179,7 +183,9 @@ def proposal_state_text(proposal: supplies_pb2.Proposal) -> str:
     state = proposal.state
     text = f"*{STATE_WORDS.get(state, 'Unknown state')}*"
     if state == supplies_pb2.PROPOSAL_STATE_ESCALATED and proposal.HasField("escalated_to"):
-        text += f" to {_who(proposal.escalated_to)}, above {_who(proposal.decided_by)}'s limit"
+        text += f" to {_who(proposal.escalated_to)}, above "
+        text += f"{_who(proposal.decided_by)}'s limit" if _named(proposal.decided_by) \
+            else "the first approver's limit"
     elif state in (supplies_pb2.PROPOSAL_STATE_APPROVED, supplies_pb2.PROPOSAL_STATE_REJECTED):
         text += f" by {_who(proposal.decided_by)}"
         if proposal.HasField("decided_at"):
@@ -245,8 +251,9 @@ def decision_text(proposal: supplies_pb2.Proposal) -> str:
     if state == supplies_pb2.PROPOSAL_STATE_REJECTED:
         return f":x: Rejected by {who}{when}. Reason: {proposal.rejection_reason}"
     if state == supplies_pb2.PROPOSAL_STATE_ESCALATED:
-        return (f":arrow_up: {who} approved{when}, but {money(proposal.total_cents)} is above "
-                f"their limit: escalated to {_who(proposal.escalated_to)} to decide.")
+        clicker = who if _named(proposal.decided_by) else "An approver"
+        return (f":arrow_up: {clicker} approved{when}, but {money(proposal.total_cents)} is "
+                f"above their limit: escalated to {_who(proposal.escalated_to)} to decide.")
     return f"{proposal.proposal_id}: {STATE_WORDS.get(state, 'updated')}."
 
 

@@ -498,8 +498,10 @@ def _decide_once(number: int, decision: Decision, reason: str, quantities: dict[
         raise NoApproverWithinLimit(
             f"{subject} totals ${total / 100:,.2f}: above your limit and every other approver's "
             f"for {proposal.unit_id}; edit quantities down or reject it")
-    return _store_decision(store, number, decision, ProposalState.ESCALATED, actor, now, key,
-                           escalated_to=above, expected_total_cents=total)
+    escalated = _store_decision(store, number, decision, ProposalState.ESCALATED, actor, now,
+                                key, escalated_to=above, expected_total_cents=total)
+    # Nobody has decided yet, but the thread names who approved it up the chain.
+    return dataclasses.replace(escalated, decided_by=actor)
 
 
 def _next_approver(chain: Sequence[Approver], me: Approver, total: int) -> Approver | None:

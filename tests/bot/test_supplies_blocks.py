@@ -170,6 +170,15 @@ def test_the_thread_mentions_the_approver_a_proposal_escalated_to() -> None:
     assert "above their limit: escalated to <@U0HOUSE1> (Harold Jimenez)" in text
 
 
+def test_an_escalation_nobody_is_named_for_says_an_approver_not_someone() -> None:
+    escalated = proposal(pb.PROPOSAL_STATE_ESCALATED, escalated_to=HAROLD)
+    text = decision_text(escalated)
+    assert text.startswith(":arrow_up: An approver approved, but ")
+    assert "someone" not in text
+    assert ("Escalated to @U0HOUSE1 (Harold Jimenez), above the first approver's limit"
+            in render_blocks(proposal_blocks(escalated)))
+
+
 def test_the_thread_gives_a_rejections_reason() -> None:
     rejected = proposal(pb.PROPOSAL_STATE_REJECTED, decided_by=DENISE, decided_at=DECIDED_AT,
                         rejection_reason="central supply is restocking today")

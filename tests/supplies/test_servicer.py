@@ -108,6 +108,9 @@ def test_above_the_managers_limit_the_proposal_escalates_to_the_director(supplie
     assert escalated.state == pb.PROPOSAL_STATE_ESCALATED
     assert escalated.escalated_to.display_name == "Harold Jimenez"
     assert escalated.escalated_to.slack_user_id == "U_DIR"
+    # Nobody decided yet, but the answer names who clicked, for the thread.
+    assert (escalated.decided_by.slack_user_id, escalated.decided_by.display_name) == (
+        "U_MGR", "Denise Okafor")
     assert not escalated.purchase_order_id
     approved = decide(supplies, proposal_id, DIRECTOR, decision=pb.DECISION_APPROVE)
     assert approved.state == pb.PROPOSAL_STATE_APPROVED and approved.purchase_order_id
