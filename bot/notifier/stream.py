@@ -96,6 +96,18 @@ class RedisEventStream:
         self._group_ready = True
 
     async def read(self, consumer: str, *, count: int, block_ms: int | None) -> list[Entry]:
+        try:
+            return await self._read(consumer, count=count, block_ms=block_ms)
+        except ResponseError as error:
+            # Redis came back without its data (restarted without persistence, a fresh
+            # replica): the group is gone with it; make it again rather than fail forever.
+            if "NOGROUP" not in str(error):
+                raise
+            logger.warning("notifier: consumer group %s missing; creating it again", self.group)
+            self._group_ready = False
+            return await self._read(consumer, count=count, block_ms=block_ms)
+
+    async def _read(self, consumer: str, *, count: int, block_ms: int | None) -> list[Entry]:
         await self._ensure_group()
         mine = await self.client.xreadgroup(self.group, consumer, {self.stream: "0"}, count=count)
         pending = _entries(mine[0][1]) if mine else []
