@@ -274,6 +274,8 @@ async def test_above_the_managers_limit_the_thread_mentions_the_director_who_the
     [escalated] = thread_posts(supply_bot.slack)
     assert escalated.body["text"].startswith(
         f":arrow_up: <@{denise.user_id}> (Denise Okafor) approved, but $")
+    assert escalated.body["text"].startswith(
+        f":arrow_up: <@{denise.user_id}> (Denise Okafor) approved, but $")
     assert "above their limit: escalated to <@" + harold.user_id + "> (Harold Jimenez)" \
         in escalated.body["text"]
     await supply_bot.click(harold, message, ActionId.APPROVE_PROPOSAL)
