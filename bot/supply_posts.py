@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.supplies import decision_text, proposal_blocks, proposal_text
+from bot.blocks.supplies import proposal_blocks, proposal_text
 from bot.clients import SuppliesClient
 from clinops.supplies.v1 import supplies_pb2
 
@@ -54,13 +54,10 @@ async def post_new_proposals(
     return done
 
 
-async def echo_in_thread(proposal: supplies_pb2.Proposal, client: AsyncWebClient,
-                         text: str | None = None) -> None:
-    """A decision (or edit) in the proposal's thread, and the parent showing the new state."""
+async def show_decision(proposal: supplies_pb2.Proposal, client: AsyncWebClient) -> None:
+    """The parent message showing the proposal's new state. The line in its thread comes from
+    supplies' proposal.decided event (outbox → stream → notifier), not from here."""
     if not (proposal.slack_channel_id and proposal.slack_message_ts):
         return
-    await client.chat_postMessage(channel=proposal.slack_channel_id,
-                                  thread_ts=proposal.slack_message_ts,
-                                  text=text or decision_text(proposal))
     await client.chat_update(channel=proposal.slack_channel_id, ts=proposal.slack_message_ts,
                              blocks=proposal_blocks(proposal), text=proposal_text(proposal))

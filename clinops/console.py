@@ -435,6 +435,8 @@ class Console:
         headers = {**signed_headers(body, self.signing_secret, int(time.time())),
                    "content-type": "application/json"}
         response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        if self.announce is not None:
+            await self.announce()  # the decision's line in the thread is a supplies event
         self.show(response, self.slack.calls_since(marker))
 
     async def open_home(self) -> None:
@@ -702,6 +704,8 @@ class DemoServices:
     # Staffing's outbox relay publishing to `events`, the demo's in-process stream (no Redis).
     relay: Any = None
     events: Any = None
+    # The other services' relays into the same stream (supplies' decisions).
+    other_relays: list[Any] = field(default_factory=list)
 
     def stop(self) -> None:
         for server in self.servers:
@@ -747,12 +751,14 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
         server.start()
     from clinops.outbox import InProcessStream
     from services.staffing import outbox as staffing_outbox
+    from services.supplies import outbox as supplies_outbox
 
     events = InProcessStream()
     relay = staffing_outbox.relay(store.engine, publisher=events, clock=clock)
+    others = [supplies_outbox.relay(supplies_db.engine, publisher=events, clock=clock)]
     return DemoServices(staffing_port, supplies_port, training_port,
                         [staffing, supplies, training], store, [supplies_db, training_db],
-                        relay=relay, events=events)
+                        relay=relay, events=events, other_relays=others)
 
 
 def _label(value: Any) -> str:
@@ -817,7 +823,8 @@ async def run_demo(
                             consumer="demo", pacer=ChannelPacer(0))
 
         async def announce() -> None:
-            await asyncio.to_thread(services.relay.publish_pending)
+            for relaying in (services.relay, *services.other_relays):
+                await asyncio.to_thread(relaying.publish_pending)
             for _ in range(10):  # bounded: a round delivers up to a batch
                 if not await notifier.run_once():
                     break

@@ -19,7 +19,6 @@ from bot.blocks.supplies import (
     count_text,
     edit_block_id,
     edit_modal,
-    edited_text,
     reject_modal,
     stock_status_blocks,
     stock_status_text,
@@ -27,7 +26,7 @@ from bot.blocks.supplies import (
 from bot.clients import ServiceCallError, SuppliesClient
 from bot.dedupe import Dedupe
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.supply_posts import echo_in_thread, post_new_proposals
+from bot.supply_posts import post_new_proposals, show_decision
 from clinops.supplies.v1 import supplies_pb2
 
 COMMAND = "/supply"
@@ -147,7 +146,8 @@ def action_idempotency_key(body: dict, action: dict) -> str:
 
 async def approve(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond, context: dict,
                   client: AsyncWebClient) -> None:
-    """ack → DecideProposal(approve) → thread post + parent update, or an ephemeral refusal."""
+    """ack → DecideProposal(approve) → parent update (the thread line is an event), or an
+    ephemeral refusal."""
     await ack()
     supplies: SuppliesClient = context["supplies"]
     request = supplies_pb2.DecideProposalRequest(proposal_id=action.get("value", ""),
@@ -162,7 +162,7 @@ async def approve(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond
         await respond(response_type="ephemeral", replace_original=False,
                       blocks=error_blocks(text), text=text)
         return
-    await echo_in_thread(proposal, client)
+    await show_decision(proposal, client)
 
 
 async def reject(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
@@ -192,7 +192,7 @@ async def reject_submitted(ack: AsyncAck, body: dict, view: dict, context: dict,
                   errors={BlockId.REJECT_REASON: refusal_text(error)[:150]})
         return
     await ack()
-    await echo_in_thread(proposal, client)
+    await show_decision(proposal, client)
 
 
 # ---- edit quantities ----------------------------------------------------------------------
@@ -244,7 +244,8 @@ def _edit_errors(error: ServiceCallError, edits: list[tuple[str, int]]) -> dict[
 
 async def edit_submitted(ack: AsyncAck, body: dict, view: dict, context: dict,
                          client: AsyncWebClient) -> None:
-    """DecideProposal(edit quantities); errors shown on the modal's fields, else thread + update."""
+    """DecideProposal(edit quantities); errors shown on the modal's fields, else the parent
+    updated (the thread line is an event)."""
     edits, errors = parse_edit_values(view.get("state", {}).get("values", {}))
     if errors:
         await ack(response_action="errors", errors=errors)
@@ -264,9 +265,7 @@ async def edit_submitted(ack: AsyncAck, body: dict, view: dict, context: dict,
         await ack(response_action="errors", errors=_edit_errors(error, edits))
         return
     await ack()
-    editor = (body.get("user") or {}).get("id", "")
-    await echo_in_thread(proposal, client,
-                         edited_text(proposal, editor, [sku for sku, _ in edits]))
+    await show_decision(proposal, client)
 
 
 # ---- decisions replied in the proposal's thread ------------------------------------------
@@ -297,7 +296,8 @@ def parse_thread_reply(text: str) -> ThreadDecision | None:
 
 async def thread_reply(body: dict, event: dict, context: dict, client: AsyncWebClient) -> None:
     """A reply in a proposal's thread: once per event (retries deduped), one DecideProposal
-    naming the proposal by the thread, then the echo or an ephemeral refusal or usage."""
+    naming the proposal by the thread, then the parent update (the thread line is an event) or
+    an ephemeral refusal or usage."""
     thread_ts = event.get("thread_ts")
     if (not thread_ts or thread_ts == event.get("ts") or event.get("subtype")
             or event.get("bot_id") or not event.get("user")):
@@ -326,7 +326,7 @@ async def thread_reply(body: dict, event: dict, context: dict, client: AsyncWebC
         await client.chat_postEphemeral(channel=event["channel"], user=event["user"],
                                         thread_ts=thread_ts, text=text)
         return
-    await echo_in_thread(proposal, client)
+    await show_decision(proposal, client)
 
 
 def register(app: AsyncApp) -> None:

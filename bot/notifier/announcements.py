@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from bot.blocks.open_shift import awarded_text
+from bot.blocks.supplies import decision_text, edited_text
+from clinops.common.v1 import common_pb2
 from clinops.outbox import Event
 from clinops.staffing.v1 import staffing_pb2
+from clinops.supplies.v1 import supplies_pb2
 
 
 @dataclass(frozen=True)
@@ -31,8 +37,47 @@ def open_shift_awarded(payload: Mapping[str, Any]) -> Post | None:
                                       payload.get("slack_user_id", "")), thread_ts=ts)
 
 
+def _actor(person: Mapping[str, Any] | None) -> common_pb2.Actor | None:
+    if not person:
+        return None
+    return common_pb2.Actor(slack_user_id=person.get("slack_user_id", ""),
+                            staff_id=person.get("staff_id", ""),
+                            display_name=person.get("display_name", ""))
+
+
+def proposal_decided(payload: Mapping[str, Any]) -> Post | None:
+    """The decision (or edit) in the proposal's thread; nothing if it was never posted."""
+    channel, ts = payload.get("slack_channel_id", ""), payload.get("slack_message_ts", "")
+    if not channel or not ts:
+        return None
+    edited = [(str(line["sku"]), int(line["quantity"])) for line in payload.get("edited", [])]
+    proposal = supplies_pb2.Proposal(
+        proposal_id=payload["proposal_id"],
+        state=supplies_pb2.ProposalState.Value(f"PROPOSAL_STATE_{payload['state']}"),
+        total_cents=int(payload["total_cents"]),
+        purchase_order_id=payload.get("purchase_order_id", ""),
+        rejection_reason=payload.get("rejection_reason", ""),
+        lines=[supplies_pb2.ProposalLine(sku=sku, quantity=quantity) for sku, quantity in edited])
+    decided_by, escalated_to = (_actor(payload.get("decided_by")),
+                                _actor(payload.get("escalated_to")))
+    if decided_by is not None:
+        proposal.decided_by.CopyFrom(decided_by)
+    if escalated_to is not None:
+        proposal.escalated_to.CopyFrom(escalated_to)
+    if payload.get("decision") == "EDIT_QUANTITIES":
+        editor = decided_by.slack_user_id if decided_by is not None else ""
+        return Post(channel, edited_text(proposal, editor, [sku for sku, _ in edited]),
+                    thread_ts=ts)
+    if payload.get("state") in ("APPROVED", "REJECTED") and payload.get("decided_at"):
+        stamp = Timestamp()
+        stamp.FromDatetime(datetime.fromisoformat(payload["decided_at"]))
+        proposal.decided_at.CopyFrom(stamp)
+    return Post(channel, decision_text(proposal), thread_ts=ts)
+
+
 ANNOUNCEMENTS: dict[tuple[str, str], Callable[[Mapping[str, Any]], Post | None]] = {
     ("staffing", "open_shift.awarded"): open_shift_awarded,
+    ("supplies", "proposal.decided"): proposal_decided,
 }
 
 

@@ -16,11 +16,15 @@ from urllib.parse import parse_qs, urlencode
 import aiohttp
 import pytest
 import uvicorn
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import create_app
 from bot.clients import ServiceClients
 from bot.config import BotSettings
 from bot.ids import ActionId, BlockId, CallbackId
+from bot.notifier.notifier import Notifier
+from bot.notifier.pacing import ChannelPacer
+from bot.notifier.stream import InProcessEventStream
 from bot.server import http_app
 from clinops.clock import fixed_clock
 from clinops.console import (
@@ -32,7 +36,9 @@ from clinops.console import (
     slack_user_of,
     slash_command_body,
 )
+from clinops.outbox import InProcessStream
 from clinops.slack_standin import RecordedCall, SlackStandIn
+from services.supplies.outbox import relay
 from services.supplies.seed import seed_demo
 from services.supplies.server import create_server
 from services.supplies.store import SuppliesStore, migrate
@@ -66,13 +72,30 @@ class SupplyBot:
     url: str
     slack: SlackStandIn
     session: aiohttp.ClientSession
+    # The store behind the supplies server: its outbox is delivered after every request.
+    store: SuppliesStore | None = None
     sequence: int = 0
 
     async def post(self, body: str) -> int:
         headers = signed_headers(body, SIGNING_SECRET, int(time.time()))
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
             await response.read()
-            return response.status
+        await self.deliver_events()
+        return response.status
+
+    async def deliver_events(self) -> None:
+        """Supplies' outbox → in-process stream → the bot's notifier (decision lines in threads),
+        as the relay and `clinops notifier` do with Redis."""
+        if self.store is None:
+            return
+        stream = InProcessStream()
+        relay(self.store.engine, publisher=stream, clock=fixed_clock(NOW)).publish_pending()
+        notifier = Notifier(stream=InProcessEventStream(stream), consumer="e2e",
+                            client=AsyncWebClient(token="xoxb-e2e", base_url=self.slack.base_url),
+                            pacer=ChannelPacer(0))
+        for _ in range(10):  # bounded: a round delivers up to a batch
+            if not await notifier.run_once():
+                break
 
     def _reply_url(self) -> tuple[str, str]:
         self.sequence += 1
@@ -116,7 +139,9 @@ class SupplyBot:
         body = urlencode({"payload": json.dumps(payload)})
         headers = signed_headers(body, SIGNING_SECRET, int(time.time()))
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
-            return response.status, await response.text()
+            answer = response.status, await response.text()
+        await self.deliver_events()
+        return answer
 
 
 def _form(body: str) -> dict[str, str]:
@@ -124,7 +149,8 @@ def _form(body: str) -> dict[str, str]:
 
 
 @pytest.fixture
-async def supply_bot(supplies_port: int, slack: SlackStandIn) -> AsyncIterator[SupplyBot]:
+async def supply_bot(supplies_port: int, slack: SlackStandIn,
+                     supplies_store: SuppliesStore) -> AsyncIterator[SupplyBot]:
     settings = BotSettings(
         bot_token="xoxb-e2e", signing_secret=SIGNING_SECRET, slack_api_url=slack.base_url,
         staffing_target="127.0.0.1:1", supplies_target=f"127.0.0.1:{supplies_port}",
@@ -141,7 +167,8 @@ async def supply_bot(supplies_port: int, slack: SlackStandIn) -> AsyncIterator[S
         while not server.started:
             await asyncio.sleep(0.01)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        yield SupplyBot(f"http://127.0.0.1:{port}/slack/events", slack, session)
+        yield SupplyBot(f"http://127.0.0.1:{port}/slack/events", slack, session,
+                        store=supplies_store)
     server.should_exit = True
     async with asyncio.timeout(10):
         await serving

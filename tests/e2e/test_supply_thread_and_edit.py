@@ -50,7 +50,8 @@ class ThreadBot(SupplyBot):
             headers |= {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
             await response.read()
-            return response.status
+        await self.deliver_events()
+        return response.status
 
     def reply_event(self, user: SlackUser, message: dict, text: str) -> dict:
         """The `message` event Slack sends when someone replies in a message's thread."""
@@ -89,7 +90,9 @@ class ThreadBot(SupplyBot):
         body = urlencode({"payload": json.dumps(payload)})
         headers = signed_headers(body, SIGNING_SECRET, int(time.time()))
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
-            return response.status, await response.text()
+            answer = response.status, await response.text()
+        await self.deliver_events()
+        return answer
 
 
 @pytest.fixture
@@ -105,8 +108,8 @@ async def dedupe() -> AsyncIterator[RedisDedupe]:
 
 
 @pytest.fixture
-async def bot(supplies_port: int, slack: SlackStandIn, dedupe: RedisDedupe  # noqa: F811
-              ) -> AsyncIterator[ThreadBot]:
+async def bot(supplies_port: int, slack: SlackStandIn, dedupe: RedisDedupe,  # noqa: F811
+              supplies_store) -> AsyncIterator[ThreadBot]:  # noqa: F811
     settings = BotSettings(
         bot_token="xoxb-e2e", signing_secret=SIGNING_SECRET, slack_api_url=slack.base_url,
         staffing_target="127.0.0.1:1", supplies_target=f"127.0.0.1:{supplies_port}",
@@ -123,7 +126,8 @@ async def bot(supplies_port: int, slack: SlackStandIn, dedupe: RedisDedupe  # no
             await asyncio.sleep(0.01)
     port = sock.getsockname()[1]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        yield ThreadBot(f"http://127.0.0.1:{port}/slack/events", slack, session)
+        yield ThreadBot(f"http://127.0.0.1:{port}/slack/events", slack, session,
+                        store=supplies_store)
     server.should_exit = True
     async with asyncio.timeout(10):
         await serving
