@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, or_, select, update
@@ -48,14 +48,10 @@ ReminderKey = tuple[str, str, date, int]  # staff, certification code, expires o
 
 @dataclass(frozen=True)
 class ReminderClaim:
-    """A claim won; `took_over_from` is when the stale claim it replaced was made (or None)."""
+    """A claim won; `took_over_from`, when it replaced a stale claim, is when the first of the
+    unsettled claims before it was made (any DM they delivered is later); else None."""
 
     took_over_from: datetime | None
-
-
-def _utc(instant: datetime) -> datetime:
-    """SQLite hands back naive datetimes; the store writes UTC."""
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 CLAIMED = "CLAIMED"  # a reminder claimed before its DM; SENT once Slack accepted it
 
 
@@ -416,14 +412,14 @@ class TrainingStore:
 
         A new key is inserted (ON CONFLICT DO NOTHING); an existing claim is taken over only when
         it was never sent and was made before `stale_before` (its sender died mid-delivery, maybe
-        after Slack took the DM): the answer then says when that stale claim was made.
+        after Slack took the DM): the answer then says when the first unsettled claim was made.
         """
         staff_id, code, expires_on, threshold = key
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(ReminderSentRow).values(
             staff_id=staff_id, certification_code=code, expires_on=expires_on,
             threshold_days=threshold, sent_at=at, state=CLAIMED, claim_id=claim_id,
-            claimed_at=at,
+            claimed_at=at, first_claimed_at=at,
         ).on_conflict_do_nothing(
             index_elements=["staff_id", "certification_code", "expires_on", "threshold_days"]
         ).returning(ReminderSentRow.reminder_id)
@@ -431,18 +427,19 @@ class TrainingStore:
             claim = (ReminderClaim(None) if session.execute(statement).scalar_one_or_none()
                      is not None else None)
             if claim is None:
-                stale = session.execute(select(ReminderSentRow.claimed_at).where(
+                stale = session.execute(select(ReminderSentRow).where(
                     *_reminder_is(key), ReminderSentRow.state == CLAIMED,
                     ReminderSentRow.claimed_at < stale_before)).scalar_one_or_none()
-                # Compare-and-set on the stale claim's time: of two takers, one wins.
+                first = stale and (stale.first_claimed_at or stale.claimed_at)
+                # Compare-and-set on the stale claim's id: of two takers, one wins.
                 taken_over = stale is not None and session.execute(
                     update(ReminderSentRow).where(
                         *_reminder_is(key), ReminderSentRow.state == CLAIMED,
-                        ReminderSentRow.claimed_at == stale,
-                    ).values(claim_id=claim_id, claimed_at=at, sent_at=at)
+                        ReminderSentRow.claim_id == stale.claim_id,
+                    ).values(claim_id=claim_id, claimed_at=at, sent_at=at, first_claimed_at=first)
                 ).rowcount == 1
                 if taken_over:
-                    claim = ReminderClaim(_utc(stale))
+                    claim = ReminderClaim(first)
             if claim is not None and audit is not None:
                 session.add(_audit_row(audit))
         return claim

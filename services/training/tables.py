@@ -109,6 +109,8 @@ class ReminderSentRow(Base):
     state: Mapped[str] = mapped_column(String(8), default="SENT")
     claim_id: Mapped[str] = mapped_column(String(32), default="")
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The first claim of a chain of claims taken over unsettled (NULL before migration 0005).
+    first_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditRow(Base):

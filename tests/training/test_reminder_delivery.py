@@ -77,6 +77,11 @@ def test_a_claim_that_takes_over_a_stale_one_says_when_that_claim_was_made(
     # The same instant again: the taker's own claim is fresh, nobody else may take it.
     assert store.take_reminder_claim(KEY, claim_id="third", at=later,
                                      stale_before=later - CLAIM_LEASE) is None
+    # The taker dies too: the next one still hears of the first claim, before any DM of either.
+    last = later + CLAIM_LEASE + timedelta(minutes=1)
+    again = store.take_reminder_claim(KEY, claim_id="last", at=last,
+                                      stale_before=last - CLAIM_LEASE)
+    assert again is not None and again.took_over_from == NOW
 
 
 @pytest.fixture
