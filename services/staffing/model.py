@@ -308,3 +308,13 @@ class AuditEntry:
     actor_user_id: str = ""
     actor_staff_id: str = ""
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class QueuedClaim:
+    """An eligible claim held for the charge nurse or manager to confirm, since `claimed_at`."""
+
+    open_shift_id: str
+    staff_id: str
+    claimed_at: datetime
+    overtime_hours: float = 0.0

@@ -319,6 +319,19 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
                 response.claimant.CopyFrom(staff_message(result.claimant))
             return response
 
+    def ListPendingClaims(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            pending = usecases.list_pending_claims(
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                store=self.store)
+            return staffing_pb2.ListPendingClaimsResponse(claims=[
+                staffing_pb2.PendingClaim(
+                    open_shift=open_shift_message(p.open_shift, p.window),
+                    claimant=staff_message(p.claimant), claimed_at=_timestamp(p.claim.claimed_at),
+                    overtime_hours=p.claim.overtime_hours)
+                for p in pending])
+
     def ListCandidates(self, request, context):  # noqa: ANN001, ANN201, N802
         caller = rpc.caller_from(context)
         with _domain_errors(context):

@@ -27,6 +27,7 @@ from services.staffing.model import (
     OpenShiftState,
     OvertimePolicy,
     PatientGroup,
+    QueuedClaim,
     RatioLimit,
     RatioRule,
     Role,
@@ -119,6 +120,10 @@ class StaffingStore:
         self.engine = engine
         # The ratio table is reference data written only by migrations: read once per process.
         self._ratio_rules: dict[tuple[str, UnitCategory], RatioRule] = {}
+        # Units change only through this store (add_unit, the override), which clears this; every
+        # /shift-gap reads one, so it is kept instead of re-read with its grid on each call.
+        self._units: dict[str, Unit] = {}
+        self._units_written = 0  # a read that began before a unit write is not cached
 
     @classmethod
     def open(cls, database_url: str = DEFAULT_DATABASE_URL) -> StaffingStore:
@@ -139,12 +144,24 @@ class StaffingStore:
 
     def get_unit(self, unit_id: str) -> Unit:
         """The unit with this id, in any letter case; UnknownUnit lists the known ones."""
+        key = normalise_unit_id(unit_id)
+        cached = self._units.get(key)
+        if cached is not None:
+            return cached
+        written = self._units_written
         with self._session() as session:
-            row = session.get(UnitRow, normalise_unit_id(unit_id))
+            row = session.get(UnitRow, key)
             if row is None:
                 known = session.scalars(select(UnitRow.unit_id).order_by(UnitRow.unit_id)).all()
                 raise UnknownUnit(unit_id, known)
-            return _unit(row)
+            unit = _unit(row)
+        if written == self._units_written:
+            self._units[key] = unit
+        return unit
+
+    def _units_changed(self) -> None:
+        self._units_written += 1
+        self._units.clear()
 
     def add_unit(self, unit: Unit) -> Unit:
         """Add a unit or replace it (with its grid); returns it as stored."""
@@ -161,6 +178,7 @@ class StaffingStore:
                 for s in unit.unlicensed_grid
             ]
             session.add(row)
+        self._units_changed()
         return self.get_unit(unit_id)
 
     def set_patients_per_nurse_override(self, unit_id: str, patients: int | None) -> Unit:
@@ -170,6 +188,7 @@ class StaffingStore:
             if row is None:
                 raise UnknownUnit(unit_id)
             row.patients_per_nurse_override = patients
+        self._units_changed()
         return self.get_unit(unit_id)
 
     def ratio_rule(self, jurisdiction: str, category: UnitCategory) -> RatioRule:
@@ -260,12 +279,17 @@ class StaffingStore:
 
     def get_census(self, unit_id: str, day: date, shift: Shift) -> Census | None:
         """The census recorded for a unit's shift, or None."""
-        with self._session() as session:
-            row = session.get(CensusRow, (normalise_unit_id(unit_id), day, shift.value))
-            if row is None:
-                return None
-            return Census(row.patients, row.critical_care_patients, row.trauma_patients,
-                          row.occupied_rooms, row.recorded_at, row.recorded_by)
+        # A Core read on a pooled connection: no ORM session or identity map for one row.
+        with self.engine.connect() as connection:
+            row = connection.execute(select(
+                CensusRow.patients, CensusRow.critical_care_patients, CensusRow.trauma_patients,
+                CensusRow.occupied_rooms, CensusRow.recorded_at, CensusRow.recorded_by,
+            ).where(CensusRow.unit_id == normalise_unit_id(unit_id), CensusRow.shift_date == day,
+                    CensusRow.shift == shift.value)).first()
+        if row is None:
+            return None
+        return Census(row.patients, row.critical_care_patients, row.trauma_patients,
+                      row.occupied_rooms, row.recorded_at, row.recorded_by)
 
     def add_assignment(self, assignment: Assignment) -> None:
         """Put a person on a unit's shift (replacing their assignment for that shift)."""
@@ -287,9 +311,10 @@ class StaffingStore:
 
     def assignments_for_shift(self, unit_id: str, day: date, shift: Shift) -> list[Assignment]:
         """Who is on a unit's shift, with their role and name from the directory."""
-        # Columns, not entities: loading StaffRow would also fetch its duties and orientations.
-        with self._session() as session:
-            rows = session.execute(select(
+        # Columns, not entities: loading StaffRow would also fetch its duties and orientations;
+        # a Core connection, not an ORM session, since nothing here is an entity.
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(
                 AssignmentRow.staff_id, AssignmentRow.unit_id, AssignmentRow.shift_date,
                 AssignmentRow.shift, AssignmentRow.duty, AssignmentRow.carries_patients,
                 StaffRow.role, StaffRow.display_name,
@@ -416,6 +441,20 @@ class StaffingStore:
             return list(session.scalars(select(QueuedClaimRow.staff_id).where(
                 QueuedClaimRow.open_shift_id == open_shift_id
             ).order_by(QueuedClaimRow.claimed_at)).all())
+
+    def claims_waiting(self, open_shift_ids: Iterable[str]) -> list[QueuedClaim]:
+        """The queued claims on these open shifts, oldest first."""
+        wanted = list(dict.fromkeys(open_shift_ids))
+        if not wanted:
+            return []
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(
+                QueuedClaimRow.open_shift_id, QueuedClaimRow.staff_id, QueuedClaimRow.claimed_at,
+                QueuedClaimRow.overtime_hours,
+            ).where(QueuedClaimRow.open_shift_id.in_(wanted))
+             .order_by(QueuedClaimRow.claimed_at, QueuedClaimRow.staff_id)).all()
+        return [QueuedClaim(row.open_shift_id, row.staff_id, row.claimed_at, row.overtime_hours)
+                for row in rows]
 
     def assignments_for_staff(self, staff_id: str, first: date, last: date) -> list[Assignment]:
         """A person's assignments on shifts starting from `first` through `last`."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -35,6 +35,7 @@ from services.staffing.model import (
     LadderStep,
     OpenShift,
     OpenShiftState,
+    QueuedClaim,
     RatioRule,
     RelativeDay,
     Role,
@@ -70,6 +71,7 @@ class Store(Protocol):
     def queue_claim(self, open_shift_id: str, staff_id: str, at: datetime,
                     overtime_hours: float) -> None: ...
     def queued_claims(self, open_shift_id: str) -> list[str]: ...
+    def claims_waiting(self, open_shift_ids: Iterable[str]) -> list[QueuedClaim]: ...
     def assignments_for_staff(self, staff_id: str, first: date, last: date) -> list[Assignment]: ...
     def list_staff(self) -> list[StaffMember]: ...
     def append_audit(self, entry: AuditEntry) -> None: ...
@@ -581,3 +583,45 @@ def list_assignments(
         if after < window.starts_at < before:
             scheduled.append(ScheduledShift(assignment, window))
     return sorted(scheduled, key=lambda s: s.window.starts_at)
+
+
+# ---- claims waiting for a confirm ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingClaim:
+    """A queued claim as its confirmer sees it: the shift, who claimed it, since when."""
+
+    claim: QueuedClaim
+    open_shift: OpenShift
+    window: ShiftWindow
+    claimant: StaffMember
+
+
+def list_pending_claims(
+    *, slack_team_id: str, slack_user_id: str, store: Store,
+) -> list[PendingClaim]:
+    """Queued claims the caller may confirm (units they run as charge nurse or manager, every
+    unit for a house supervisor), oldest first; nothing for anyone else."""
+    actor = identify(store, slack_team_id, slack_user_id)
+    if actor.member is None:
+        return []
+    units: dict[str, Unit] = {}
+    shifts: dict[str, OpenShift] = {}
+    for shift in store.list_open_shifts():
+        unit = units.get(shift.unit_id) or store.get_unit(shift.unit_id)
+        units[shift.unit_id] = unit
+        if may_manage(actor.member, unit):
+            shifts[shift.open_shift_id] = shift
+    people: dict[str, StaffMember] = {}
+    pending = []
+    for claim in store.claims_waiting(shifts):
+        shift = shifts[claim.open_shift_id]
+        if shift.slots_filled >= shift.slots:
+            continue
+        claimant = people.get(claim.staff_id) or store.get_staff(claim.staff_id)
+        people[claim.staff_id] = claimant
+        zone = facility_zone(units[shift.unit_id].time_zone)
+        window = shift_window(shift.date, shift.shift, zone)
+        pending.append(PendingClaim(claim, shift, window, claimant))
+    return pending
