@@ -10,7 +10,12 @@ import signal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.notifier.notifier import DEFAULT_MAX_ATTEMPTS, Notifier, consumer_name
+from bot.notifier.notifier import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_RECLAIM_IDLE_MS,
+    Notifier,
+    consumer_name,
+)
 from bot.notifier.pacing import DEFAULT_SECONDS_PER_POST, ChannelPacer
 from bot.notifier.stream import RedisEventStream
 
@@ -27,6 +32,8 @@ class NotifierSettings(BaseSettings):
                            validation_alias="CLINOPS_REDIS_URL")
     seconds_per_post: float = Field(default=DEFAULT_SECONDS_PER_POST, ge=0)
     max_attempts: int = Field(default=DEFAULT_MAX_ATTEMPTS, ge=1)
+    # How long an unacknowledged entry of a dead consumer waits before a live one takes it over.
+    reclaim_idle_ms: int = Field(default=DEFAULT_RECLAIM_IDLE_MS, ge=0)
 
 
 async def serve(settings: NotifierSettings, *, stop: asyncio.Event | None = None) -> None:
@@ -43,7 +50,8 @@ async def serve(settings: NotifierSettings, *, stop: asyncio.Event | None = None
     stream = RedisEventStream.from_url(settings.redis_url)
     notifier = Notifier(stream=stream, client=web_client(BotSettings()), consumer=consumer_name(),
                         pacer=ChannelPacer(settings.seconds_per_post),
-                        max_attempts=settings.max_attempts)
+                        max_attempts=settings.max_attempts,
+                        reclaim_idle_ms=settings.reclaim_idle_ms)
     logger.info("notifier %s reading the event stream", notifier.consumer)
     try:
         await notifier.run(stop)
