@@ -7,6 +7,7 @@ from datetime import date
 
 import grpc
 
+from clinops import rpc
 from clinops.common.v1 import common_pb2
 from clinops.training.v1 import training_pb2, training_pb2_grpc
 from services.staffing.eligibility import CertificationAnswer, CertificationProblem
@@ -57,7 +58,8 @@ class TrainingChecker:
 
     @classmethod
     def connect(cls, target: str, *, deadline_seconds: float = 1.0) -> TrainingChecker:
-        return cls(grpc.insecure_channel(target), deadline_seconds=deadline_seconds)
+        # The shared channel options: a read retried on UNAVAILABLE, quick reconnects.
+        return cls(rpc.client_channel(target, None), deadline_seconds=deadline_seconds)
 
     def check(self, *, staff_id: str, unit_id: str, role: Role,
               window: ShiftWindow) -> CertificationAnswer | None:
