@@ -56,3 +56,7 @@ class UnknownOpenShift(StaffingError):
     def __init__(self, open_shift_id: str) -> None:
         super().__init__(f"no open shift {open_shift_id!r}")
         self.open_shift_id = open_shift_id
+
+
+class NotCancellable(StaffingError):
+    """The open shift is filled: every slot is someone's shift now, nothing is left to cancel."""

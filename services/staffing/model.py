@@ -254,6 +254,8 @@ class ClaimOutcome(StrEnum):
     ALREADY_FILLED = "ALREADY_FILLED"
     # Eligible, but overtime: shown to the claimant first, awarded only once accepted.
     OVERTIME_NOT_ACCEPTED = "OVERTIME_NOT_ACCEPTED"
+    # The charge nurse or manager cancelled the open shift.
+    CANCELLED = "CANCELLED"
 
 
 @dataclass(frozen=True)
@@ -285,6 +287,10 @@ class OpenShift:
     created_by: str | None = None
     # When the shift reached its ladder step; None: still on the first step, since created_at.
     ladder_step_at: datetime | None = None
+    # Who cancelled it (display name, Slack user) and when; set only in state CANCELLED.
+    cancelled_at: datetime | None = None
+    cancelled_by: str = ""
+    cancelled_by_slack_user_id: str = ""
 
 
 @dataclass(frozen=True)

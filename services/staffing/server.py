@@ -24,6 +24,7 @@ from services.staffing.errors import (
     InvalidInput,
     NoHomeUnit,
     NoRatioRule,
+    NotCancellable,
     NotOfferable,
     NotQueued,
     PermissionDenied,
@@ -51,7 +52,7 @@ SERVICE_NAME = staffing_pb2.DESCRIPTOR.services_by_name["StaffingService"].full_
 # A repeated idempotency key on these gets the first answer back (clinops.rpc).
 MUTATING_METHODS = tuple(f"/{SERVICE_NAME}/{name}" for name in (
     "RecordCensus", "ReportGap", "ClaimOpenShift", "ConfirmClaim", "OfferOpenShift",
-    "SetOpenShiftMessage"))
+    "SetOpenShiftMessage", "CancelOpenShift"))
 log = logging.getLogger(__name__)
 DEFAULT_ESCALATION_WAIT = timedelta(minutes=30)
 
@@ -67,6 +68,7 @@ STATUS_OF: dict[type[StaffingError], grpc.StatusCode] = {
     UnknownOpenShift: grpc.StatusCode.NOT_FOUND,
     NotQueued: grpc.StatusCode.FAILED_PRECONDITION,
     NotOfferable: grpc.StatusCode.FAILED_PRECONDITION,
+    NotCancellable: grpc.StatusCode.FAILED_PRECONDITION,
 }
 
 
@@ -218,6 +220,9 @@ def open_shift_message(shift: OpenShift, window: ShiftWindow) -> staffing_pb2.Op
         slack_channel_id=shift.slack_channel_id, slack_message_ts=shift.slack_message_ts,
         awarded_staff_ids=[staff_id for staff_id, _ in shift.awarded],
         awarded_display_names=[name for _, name in shift.awarded],
+        cancelled_by_display_name=shift.cancelled_by,
+        cancelled_by_slack_user_id=shift.cancelled_by_slack_user_id,
+        cancelled_at=_timestamp(shift.cancelled_at) if shift.cancelled_at else None,
     )
 
 
@@ -299,6 +304,15 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
             if result.claimant is not None:
                 response.claimant.CopyFrom(staff_message(result.claimant))
             return response
+
+    def CancelOpenShift(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            result = usecases.cancel_open_shift(
+                open_shift_id=request.open_shift_id, slack_team_id=caller.slack_team_id,
+                slack_user_id=caller.slack_user_id, store=self.store, clock=self.clock)
+            return staffing_pb2.CancelOpenShiftResponse(
+                open_shift=self._open_shift(result.open_shift), cancelled=result.cancelled)
 
     def ConfirmClaim(self, request, context):  # noqa: ANN001, ANN201, N802
         caller = rpc.caller_from(context)

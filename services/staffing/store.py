@@ -102,6 +102,8 @@ def _open_shift(row: OpenShiftRow) -> OpenShift:
         slack_message_ts=row.slack_message_ts,
         awarded=tuple((a.staff_id, a.staff.display_name) for a in row.awards),
         created_at=row.created_at, created_by=row.created_by, ladder_step_at=row.ladder_step_at,
+        cancelled_at=row.cancelled_at, cancelled_by=row.cancelled_by or "",
+        cancelled_by_slack_user_id=row.cancelled_by_user or "",
     )
 
 
@@ -383,6 +385,23 @@ class StaffingStore:
                 raise UnknownOpenShift(open_shift_id)
             row.slack_channel_id, row.slack_message_ts = channel_id, ts
         return self.get_open_shift(open_shift_id)
+
+    def cancel_open_shift(self, open_shift_id: str, *, by_name: str, by_slack_user_id: str,
+                          at: datetime) -> bool:
+        """OPEN → CANCELLED, once; False when it was not open (filled or cancelled already).
+
+        The conditional UPDATE settles a cancel racing the last award: only one of them sees
+        the row still OPEN.
+        """
+        with self._session() as session, session.begin():
+            changed = session.execute(
+                update(OpenShiftRow)
+                .where(OpenShiftRow.open_shift_id == open_shift_id,
+                       OpenShiftRow.state == OpenShiftState.OPEN.value)
+                .values(state=OpenShiftState.CANCELLED.value, cancelled_at=at,
+                        cancelled_by=by_name[:80], cancelled_by_user=by_slack_user_id[:32])
+                .execution_options(synchronize_session=False))
+            return changed.rowcount == 1
 
     def award(self, open_shift_id: str, staff_id: str, at: datetime) -> AwardResult:
         """Give the claimant the next slot, or say why not; the database decides races.

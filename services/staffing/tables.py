@@ -138,6 +138,9 @@ class OpenShiftRow(Base):
     slack_message_ts: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str | None] = mapped_column(String(32))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by: Mapped[str] = mapped_column(String(80), default="")
+    cancelled_by_user: Mapped[str] = mapped_column(String(32), default="")
     awards: Mapped[list[AwardRow]] = relationship(order_by="AwardRow.slot_number",
                                                   lazy="selectin")
 

@@ -20,6 +20,7 @@ from services.staffing.eligibility import (
 from services.staffing.errors import (
     InvalidInput,
     NoHomeUnit,
+    NotCancellable,
     NotQueued,
     PermissionDenied,
     UnknownStaff,
@@ -68,6 +69,8 @@ class Store(Protocol):
     def list_open_shifts(self, unit_id: str = "") -> list[OpenShift]: ...
     def set_open_shift_message(self, open_shift_id: str, channel_id: str, ts: str) -> OpenShift: ...
     def award(self, open_shift_id: str, staff_id: str, at: datetime) -> AwardResult: ...
+    def cancel_open_shift(self, open_shift_id: str, *, by_name: str, by_slack_user_id: str,
+                          at: datetime) -> bool: ...
     def queue_claim(self, open_shift_id: str, staff_id: str, at: datetime,
                     overtime_hours: float) -> None: ...
     def queued_claims(self, open_shift_id: str) -> list[str]: ...
@@ -439,6 +442,9 @@ def claim_open_shift(
         audit(store, clock, actor, action="claim", subject=subject, outcome="DENIED")
         raise PermissionDenied("You are not in the staff directory, so you cannot claim shifts.")
     claimant = actor.member
+    if shift.state is OpenShiftState.CANCELLED:
+        audit(store, clock, actor, action="claim", subject=subject, outcome="CANCELLED")
+        return ClaimResult(ClaimOutcome.CANCELLED, (), 0.0, shift, claimant)
     if shift.state is not OpenShiftState.OPEN or shift.slots_filled >= shift.slots:
         audit(store, clock, actor, action="claim", subject=subject, outcome="ALREADY_FILLED")
         return ClaimResult(ClaimOutcome.ALREADY_FILLED, (), 0.0, shift, claimant)
@@ -496,6 +502,10 @@ def confirm_claim(
         audit(store, clock, actor, action="confirm", subject=subject, outcome="NOT_QUEUED",
               detail=staff_id)
         raise NotQueued(f"{claimant.display_name} has no claim waiting on this shift.")
+    if shift.state is OpenShiftState.CANCELLED:
+        audit(store, clock, actor, action="confirm", subject=subject, outcome="CANCELLED",
+              detail=staff_id)
+        return ClaimResult(ClaimOutcome.CANCELLED, (), 0.0, shift, claimant)
     if shift.state is not OpenShiftState.OPEN or shift.slots_filled >= shift.slots:
         audit(store, clock, actor, action="confirm", subject=subject, outcome="ALREADY_FILLED",
               detail=staff_id)
@@ -511,6 +521,44 @@ def confirm_claim(
                            claimant, found.hours_this_week)
     return _award(store, clock, actor, claimant, shift, found.findings, found.overtime_hours,
                   found.hours_this_week)
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    open_shift: OpenShift
+    cancelled: bool  # False: it was cancelled already (a second click), nothing changed
+
+
+def cancel_open_shift(
+    *, open_shift_id: str, slack_team_id: str, slack_user_id: str, store: Store, clock: Clock,
+) -> CancelResult:
+    """The unit's charge nurse or manager cancels an open shift: claims are answered
+    "cancelled" and the ladder stops. Awards already made stand; a filled shift cannot be
+    cancelled; cancelling twice changes nothing."""
+    if not open_shift_id.strip():
+        raise InvalidInput({"open_shift_id": "required"})
+    shift = store.get_open_shift(open_shift_id.strip())
+    unit = store.get_unit(shift.unit_id)
+    actor = identify(store, slack_team_id, slack_user_id)
+    subject = f"open shift {shift.open_shift_id}"
+    _require_manager(store, clock, actor, unit, action="cancel", subject=subject,
+                     what="cancel its open shifts")
+    assert actor.member is not None
+    if shift.state is OpenShiftState.OPEN and store.cancel_open_shift(
+            shift.open_shift_id, by_name=actor.member.display_name,
+            by_slack_user_id=slack_user_id, at=clock()):
+        audit(store, clock, actor, action="cancel", subject=subject, outcome="CANCELLED",
+              detail=f"{shift.slots_filled} of {shift.slots} filled")
+        return CancelResult(store.get_open_shift(shift.open_shift_id), True)
+    after = store.get_open_shift(shift.open_shift_id)
+    if after.state is OpenShiftState.CANCELLED:
+        audit(store, clock, actor, action="cancel", subject=subject,
+              outcome="ALREADY_CANCELLED")
+        return CancelResult(after, False)
+    audit(store, clock, actor, action="cancel", subject=subject, outcome="REFUSED",
+          detail="filled")
+    raise NotCancellable(f"Every slot of this shift is filled "
+                         f"({', '.join(name for _, name in after.awarded)}): nothing to cancel.")
 
 
 def _award(store: Store, clock: Clock, actor: Actor, claimant: StaffMember, shift: OpenShift,
