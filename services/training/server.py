@@ -17,7 +17,6 @@ from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import SqlResponseMemo
 from clinops.training.v1 import training_pb2, training_pb2_grpc
-from services.training import outbox as training_outbox
 from services.training import reminders, usecases
 from services.training.config import TrainingSettings
 from services.training.errors import (
@@ -125,6 +124,7 @@ def renewal_message(renewal: Renewal) -> training_pb2.Renewal:
         expires_on=_date_message(renewal.expires_on),
         state=training_pb2.RenewalState.Value(f"RENEWAL_STATE_{renewal.state}"),
         rejection_reason=renewal.rejection_reason, decided_by=_actor(renewal.decided_by),
+        submitted_at=_timestamp(renewal.submitted_at),
     )
 
 
@@ -329,6 +329,15 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             )
             return training_pb2.DecideRenewalResponse(renewal=renewal_view_message(renewal))
 
+    def ListPendingRenewals(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            views = usecases.list_pending_renewals(
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                store=self.store)
+            return training_pb2.ListPendingRenewalsResponse(
+                renewals=[renewal_view_message(view) for view in views])
+
     def ExportUnitCompliance(self, request, context):  # noqa: ANN001, ANN201, N802
         caller = rpc.caller_from(context)
         with _domain_errors(context):
@@ -382,12 +391,8 @@ def serve(settings: TrainingSettings, *, grace_seconds: float = 5.0) -> None:
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
                                    time_zone=settings.time_zone,
                                    security=settings.server_security())
-    # The outbox relay publishes renewal decisions to Redis (CLINOPS_REDIS_URL) from here.
-    relay = training_outbox.relay_from_environment(store.engine, clock=system_clock)
     try:
         rpc.serve_until_signalled(server, health, name="training", port=port,
                                   grace_seconds=grace_seconds)
     finally:
-        if relay is not None:
-            relay.stop()
         store.close()

@@ -61,6 +61,7 @@ class Store(Protocol):
     def add_renewal(self, renewal: Renewal, *, audit: AuditEntry | None = None) -> Renewal: ...
     def get_renewal(self, renewal_id: str) -> Renewal: ...
     def pending_renewals(self, staff_id: str) -> list[Renewal]: ...
+    def renewals_waiting(self) -> list[Renewal]: ...
     def decide_renewal(self, renewal_id: str, *, state: RenewalState, decided_by: str,
                        decided_at: datetime, reason: str = "",
                        record: CertificationRecord | None = None,
@@ -504,6 +505,21 @@ def decide_renewal(
         # Another reviewer decided between our read and our conditional update.
         raise _already_decided(store.get_renewal(renewal.renewal_id), person, store) from None
     return RenewalView(decided, person, decider=caller)
+
+
+def list_pending_renewals(
+    *, slack_team_id: str, slack_user_id: str, store: Store,
+) -> list[RenewalView]:
+    """Renewals the caller may verify, oldest first: all for an educator, their unit's staff's
+    for a manager, never their own; nothing for anyone else."""
+    caller = _caller(store, slack_team_id, slack_user_id)
+    if not (caller.is_educator or "MANAGER" in caller.duties):
+        return []
+    waiting = [r for r in store.renewals_waiting() if r.staff_id != caller.staff_id]
+    people = store.find_staff(r.staff_id for r in waiting)
+    return [RenewalView(renewal, people[renewal.staff_id]) for renewal in waiting
+            if renewal.staff_id in people and (
+                caller.is_educator or caller.manages(people[renewal.staff_id].home_unit_id))]
 
 
 def export_unit_compliance(
