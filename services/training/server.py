@@ -17,6 +17,7 @@ from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import SqlResponseMemo
 from clinops.training.v1 import training_pb2, training_pb2_grpc
+from services.training import outbox as training_outbox
 from services.training import reminders, usecases
 from services.training.config import TrainingSettings
 from services.training.errors import (
@@ -391,8 +392,12 @@ def serve(settings: TrainingSettings, *, grace_seconds: float = 5.0) -> None:
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
                                    time_zone=settings.time_zone,
                                    security=settings.server_security())
+    # The outbox relay publishes renewal decisions to Redis (CLINOPS_REDIS_URL) from here.
+    relay = training_outbox.relay_from_environment(store.engine, clock=system_clock)
     try:
         rpc.serve_until_signalled(server, health, name="training", port=port,
                                   grace_seconds=grace_seconds)
     finally:
+        if relay is not None:
+            relay.stop()
         store.close()

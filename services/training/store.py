@@ -12,6 +12,7 @@ from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from clinops import outbox
 from clinops.sql import create_db_engine, upgrade_to_head
 from services.training.errors import (
     AlreadyDecided,
@@ -30,6 +31,7 @@ from services.training.model import (
     StaffMember,
     Unit,
 )
+from services.training.outbox import OUTBOX, renewal_decided
 from services.training.tables import (
     AuditRow,
     CertificationTypeRow,
@@ -366,6 +368,15 @@ class TrainingStore:
                 _put_record(session, record)
             if audit is not None:
                 session.add(_audit_row(audit))
+            # The submitter's DM goes out through the outbox, committed with the decision.
+            decided = session.get(RenewalRow, renewal_id)
+            assert decided is not None
+            submitter = session.get(StaffRow, decided.staff_id)
+            decider = session.get(StaffRow, decided_by)
+            outbox.record(session, OUTBOX, renewal_decided(
+                _renewal(decided), at=decided_at,
+                submitter_slack_user_id=submitter.slack_user_id if submitter else "",
+                decided_by_name=decider.display_name if decider else decided_by))
         return self.get_renewal(renewal_id)
 
     # Reminders
