@@ -82,8 +82,12 @@ class SlackStandIn:
         team_id: str = "T0CLINOPS",
         bot_user_id: str = "U0CLINBOT",
         users: dict[str, dict[str, Any]] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """`clock`: message timestamps (ts) follow it instead of the wall clock, so a test's
+        injected time and conversations.history's `oldest` agree."""
         self.team_id = team_id
+        self._clock = clock
         self.bot_user_id = bot_user_id
         self.users = users or {}
         self._state = _State()
@@ -102,6 +106,7 @@ class SlackStandIn:
             "views.update": self._view,
             "users.info": self._users_info,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -213,6 +218,8 @@ class SlackStandIn:
 
     def _ts(self) -> str:
         n = next(self._counter)
+        if self._clock is not None:
+            return f"{int(self._clock().timestamp())}.{n:06d}"
         return f"{self._epoch + n}.{n:06d}"
 
     def _auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -256,6 +263,31 @@ class SlackStandIn:
     def _conversations_open(self, body: dict[str, Any]) -> dict[str, Any]:
         users = str(body.get("users", "")).replace(",", "")
         return {"ok": True, "channel": {"id": f"D{users or next(self._counter)}"}}
+
+    def _conversations_history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The channel's top-level messages posted through the stand-in, newest first, within
+        oldest/latest; their metadata only with include_all_metadata (as Slack does)."""
+        channel = body.get("channel", "")
+        oldest, latest = float(body.get("oldest") or 0), float(body.get("latest") or "inf")
+        limit = max(1, min(int(body.get("limit") or 100), 999))
+        offset = int(body.get("cursor") or 0)
+        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._state.condition:
+            posted = [c for c in self._state.calls if c.method == "chat.postMessage"
+                      and c.answer.get("ok") and c.answer.get("channel") == channel
+                      and not c.body.get("thread_ts")]
+        messages = []
+        for call in reversed(posted):
+            if not oldest <= float(call.answer["ts"]) <= latest:
+                continue
+            message = dict(call.answer["message"])
+            if with_metadata and isinstance(call.body.get("metadata"), dict):
+                message["metadata"] = call.body["metadata"]
+            messages.append(message)
+        page = messages[offset:offset + limit]
+        more = offset + limit < len(messages)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(offset + limit) if more else ""}}
 
     def _get_upload_url(self, body: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._counter):08d}"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import grpc
 from google.protobuf import timestamp_pb2
@@ -14,6 +15,15 @@ from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from clinops.training.v1 import training_pb2, training_pb2_grpc
 
 ExpiringCertification = training_pb2.ExpiringCertification
+
+
+@dataclass(frozen=True)
+class Claim:
+    """This process may send the reminder. `stale_since`: it took over a claim never settled
+    (its sender may have died after Slack took the DM), first made then."""
+
+    claim_id: str
+    stale_since: datetime | None = None
 
 
 def _date(day: date) -> common_pb2.Date:
@@ -48,10 +58,14 @@ class TrainingLink:
             claim_id=claim_id)
         return self.stub.RecordReminderSent(request, timeout=self.deadline, metadata=_metadata())
 
-    def claim(self, item: ExpiringCertification) -> str:
-        """A claim id when this process may send the reminder; "" when another has it."""
+    def claim(self, item: ExpiringCertification) -> Claim | None:
+        """A Claim when this process may send the reminder; None when another has it."""
         answer = self._record(item, training_pb2.REMINDER_PHASE_CLAIMED)
-        return answer.claim_id if answer.recorded else ""
+        if not answer.recorded:
+            return None
+        stale_since = (answer.stale_claimed_at.ToDatetime(tzinfo=UTC)
+                       if answer.took_over_stale_claim else None)
+        return Claim(answer.claim_id, stale_since)
 
     def settle(self, item: ExpiringCertification, claim_id: str, *, sent: bool) -> bool:
         phase = training_pb2.REMINDER_PHASE_SENT if sent else training_pb2.REMINDER_PHASE_RELEASED

@@ -10,13 +10,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import grpc
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
+from slack_sdk.models.metadata import Metadata
 
-from bot.scheduler.links import StaffingLink, TrainingLink
+from bot.scheduler.links import ExpiringCertification, StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
 from bot.scheduler.messages import (
     DigestLine,
@@ -30,6 +32,15 @@ from clinops.rpc import Caller
 
 log = logging.getLogger(__name__)
 REMINDER_SCAN = "certification_reminders"
+# Every reminder DM carries this message metadata, so a scheduler taking over a claim whose
+# sender died can find out whether Slack already took that DM.
+REMINDER_EVENT = "clinops_reminder"
+# conversations.history when looking for that DM: the look-back starts this long before the
+# stale claim (clocks of training and Slack differ a little); a person's DMs from the bot in
+# that window are few, so a few small pages do.
+CLOCK_SKEW = timedelta(minutes=2)
+HISTORY_PAGE = 20
+HISTORY_PAGES = 5
 
 
 @dataclass
@@ -42,10 +53,47 @@ class Report:
     stopped: bool = False
 
 
-def send_dm(slack: WebClient, user_id: str, text: str, blocks: list[dict]) -> None:
+def reminder_key(item: ExpiringCertification) -> str:
+    """The reminder's identity, as training keys it: staff, certification, expiry, threshold."""
+    record, expires = item.record, item.record.expires_on
+    return (f"{record.staff_id}/{record.certification_code}/"
+            f"{expires.year:04d}-{expires.month:02d}-{expires.day:02d}/{item.threshold_days}")
+
+
+def reminder_metadata(item: ExpiringCertification) -> Metadata:
+    return Metadata(event_type=REMINDER_EVENT, event_payload={"reminder": reminder_key(item)})
+
+
+def send_dm(slack: WebClient, user_id: str, text: str, blocks: list[dict],
+            metadata: Metadata | None = None) -> None:
     """conversations.open then chat.postMessage; raises SlackClientError when Slack refuses."""
     channel = slack.conversations_open(users=user_id)["channel"]["id"]
-    slack.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    slack.chat_postMessage(channel=channel, text=text, blocks=blocks, metadata=metadata)
+
+
+def _is_reminder(message: dict[str, Any], key: str) -> bool:
+    metadata = message.get("metadata") or {}
+    return (metadata.get("event_type") == REMINDER_EVENT
+            and (metadata.get("event_payload") or {}).get("reminder") == key)
+
+
+def dm_already_delivered(slack: WebClient, user_id: str, key: str, *, since: datetime) -> bool:
+    """Whether the person's DM holds the reminder `key`, posted since `since` (less the skew).
+
+    Raises SlackClientError when Slack does not answer: then nobody knows, so nothing is sent.
+    """
+    channel = slack.conversations_open(users=user_id)["channel"]["id"]
+    oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
+    pages = slack.conversations_history(channel=channel, oldest=oldest, limit=HISTORY_PAGE,
+                                        include_all_metadata=True)
+    for number, page in enumerate(pages, start=1):
+        if any(_is_reminder(message, key) for message in page.get("messages", [])):
+            return True
+        if number >= HISTORY_PAGES:
+            log.warning("reminder %s not found in %d pages of DM history; sending it",
+                        key, number)
+            break
+    return False
 
 
 def send_certification_reminders(
@@ -61,13 +109,33 @@ def send_certification_reminders(
         if not still_leading():
             report.stopped = True
             break
-        claim_id = training.claim(item)
-        if not claim_id:
+        claim = training.claim(item)
+        if claim is None:
             report.skipped += 1  # another scheduler sent it, or is sending it now
             continue
+        claim_id = claim.claim_id
+        if claim.stale_since is not None:
+            # Rare: the claim's sender died mid-delivery, maybe after Slack took the DM.
+            try:
+                delivered = dm_already_delivered(slack, item.slack_user_id, reminder_key(item),
+                                                 since=claim.stale_since)
+            except SlackClientError as error:
+                # Not released: a fresh claim would send without looking. The claim lapses and
+                # a later scan takes it over and looks again.
+                log.warning("could not look for an earlier reminder DM to staff %s (%s); "
+                            "left for a later scan", item.record.staff_id, type(error).__name__)
+                report.failed += 1
+                continue
+            if delivered:
+                training.settle(item, claim_id, sent=True)
+                report.skipped += 1
+                log.info("reminder %s was delivered by a scheduler that died before marking "
+                         "it; marked sent", reminder_key(item))
+                continue
         text = reminder_text(item, on=on)
         try:
-            send_dm(slack, item.slack_user_id, text, reminder_blocks(text))
+            send_dm(slack, item.slack_user_id, text, reminder_blocks(text),
+                    reminder_metadata(item))
         except SlackClientError as error:
             log.warning("reminder DM to staff %s refused (%s); released for the next scan",
                         item.record.staff_id, type(error).__name__)

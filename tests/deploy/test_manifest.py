@@ -24,7 +24,9 @@ SCOPE_OF_METHOD = {
     "files_upload_v2": "files:write",
     "files_upload": "files:write",
     "conversations_replies": "channels:history",
-    "conversations_history": "channels:history",
+    # Only DMs are read (the scheduler looking for a reminder a dead sender delivered); a unit
+    # channel's history would need channels:history / groups:history.
+    "conversations_history": "im:history",
     "reactions_add": "reactions:write",
 }
 # Events and the scope each one needs to be delivered.
@@ -52,7 +54,8 @@ def _registered_commands() -> set[str]:
 
 
 def _web_api_methods() -> set[str]:
-    return set(re.findall(r"client\.([a-z]+_[A-Za-z0-9_]+)\(", _bot_sources()))
+    # `client.` in listeners, `slack.` (a WebClient) in the scheduler's jobs.
+    return set(re.findall(r"(?:client|slack)\.([a-z]+_[A-Za-z0-9_]+)\(", _bot_sources()))
 
 
 def _handled_events() -> set[str]:
