@@ -197,6 +197,10 @@ class StaffingClient(ServiceClient):
         request = staffing_pb2.ConfirmClaimRequest(open_shift_id=open_shift_id, staff_id=staff_id)
         return await self.call(self.stub.ConfirmClaim, request)
 
+    async def cancel_open_shift(self, open_shift_id: str) -> staffing_pb2.CancelOpenShiftResponse:
+        request = staffing_pb2.CancelOpenShiftRequest(open_shift_id=open_shift_id)
+        return await self.call(self.stub.CancelOpenShift, request)
+
     async def list_candidates(
         self, request: staffing_pb2.ListCandidatesRequest
     ) -> staffing_pb2.ListCandidatesResponse:

@@ -54,6 +54,7 @@ class ActionId(StrEnum):
     # A staff nurse claims an open shift (value: open shift id); the charge nurse confirms.
     CLAIM_OPEN_SHIFT = "open_shift.claim"
     CONFIRM_CLAIM = "open_shift.confirm"
+    CANCEL_OPEN_SHIFT = "open_shift.cancel"
     # The claimant has seen the overtime and claims anyway (value: open shift id).
     CLAIM_WITH_OVERTIME = "open_shift.claim_overtime"
     # The charge nurse offers the shift to a candidate by DM (value: open shift id:staff id).
