@@ -36,8 +36,12 @@ def open_shift_text(shift: staffing_pb2.OpenShift) -> str:
             f"{role} — {window_words(shift.window)}")
 
 
-def open_shift_blocks(shift: staffing_pb2.OpenShift) -> list[Block]:
-    """Unit, window, role, how many, why, who has it so far, and a Claim button while open."""
+def open_shift_blocks(shift: staffing_pb2.OpenShift, *, in_channel: bool = False) -> list[Block]:
+    """Unit, window, role, how many, why, who has it so far, and a Claim button while open.
+
+    In the unit's channel it also carries Cancel, for the charge nurse or manager (staffing
+    refuses anyone else); a DM offering the shift does not.
+    """
     role = ROLE_NAMES.get(shift.role, "staff")
     left = shift.slots - shift.slots_filled
     blocks: list[Block] = [
@@ -57,11 +61,18 @@ def open_shift_blocks(shift: staffing_pb2.OpenShift) -> list[Block]:
             block_id=BlockId.OPEN_SHIFT_STATUS,
             text=MarkdownTextObject(text="*Filled by* " + ", ".join(shift.awarded_display_names)),
         ))
-    if shift.state == staffing_pb2.OPEN_SHIFT_STATE_OPEN and left > 0:
-        blocks.append(ActionsBlock(block_id=BlockId.OPEN_SHIFT_CLAIM, elements=[
-            ButtonElement(text="Claim", action_id=ActionId.CLAIM_OPEN_SHIFT,
-                          value=shift.open_shift_id, style="primary"),
-        ]))
+    if shift.state == staffing_pb2.OPEN_SHIFT_STATE_CANCELLED:
+        blocks.append(ContextBlock(
+            block_id=BlockId.OPEN_SHIFT_STATUS + ".state",
+            elements=[MarkdownTextObject(text=f":x: {cancelled_text(shift)}")],
+        ))
+    elif shift.state == staffing_pb2.OPEN_SHIFT_STATE_OPEN and left > 0:
+        buttons = [ButtonElement(text="Claim", action_id=ActionId.CLAIM_OPEN_SHIFT,
+                                 value=shift.open_shift_id, style="primary")]
+        if in_channel:
+            buttons.append(ButtonElement(text="Cancel", action_id=ActionId.CANCEL_OPEN_SHIFT,
+                                         value=shift.open_shift_id))
+        blocks.append(ActionsBlock(block_id=BlockId.OPEN_SHIFT_CLAIM, elements=buttons))
     else:
         state = "Filled" if shift.state == staffing_pb2.OPEN_SHIFT_STATE_FILLED else "Closed"
         blocks.append(ContextBlock(
@@ -69,6 +80,25 @@ def open_shift_blocks(shift: staffing_pb2.OpenShift) -> list[Block]:
             elements=[MarkdownTextObject(text=f":white_check_mark: {state}")],
         ))
     return blocks
+
+
+def cancelled_text(shift: staffing_pb2.OpenShift) -> str:
+    """'Cancelled by <@U0ICU002> (Maya Chen) at 2026-11-26 18:05 UTC'."""
+    who = shift.cancelled_by_display_name or "the charge nurse"
+    if shift.cancelled_by_slack_user_id:
+        who = f"<@{shift.cancelled_by_slack_user_id}>" + (
+            f" ({shift.cancelled_by_display_name})" if shift.cancelled_by_display_name else "")
+    when = ""
+    if shift.HasField("cancelled_at"):
+        when = f" at {shift.cancelled_at.ToDatetime():%Y-%m-%d %H:%M} UTC"
+    return f"Cancelled by {who}{when}"
+
+
+def cancel_thread_text(shift: staffing_pb2.OpenShift) -> str:
+    """Posted in the open shift's thread when it is cancelled."""
+    names = list(shift.awarded_display_names)
+    kept = f" Already awarded, and kept: {', '.join(names)}." if names else ""
+    return f":x: {cancelled_text(shift)} — no more claims, escalation stopped.{kept}"
 
 
 def claim_answer_text(answer: staffing_pb2.ClaimOpenShiftResponse) -> str:
@@ -84,6 +114,8 @@ def claim_answer_text(answer: staffing_pb2.ClaimOpenShiftResponse) -> str:
                 f"confirm{overtime}.")
     if answer.outcome == staffing_pb2.CLAIM_OUTCOME_ALREADY_FILLED:
         return f"Sorry — {where} is already filled."
+    if answer.outcome == staffing_pb2.CLAIM_OUTCOME_CANCELLED:
+        return f"Sorry — {where} was cancelled by the charge nurse; it is no longer open."
     if answer.outcome == staffing_pb2.CLAIM_OUTCOME_OVERTIME_NOT_ACCEPTED:
         return overtime_text(answer.overtime_hours, answer.hours_this_week)
     failed = [f.explanation or f.rule for f in answer.findings if not f.passed]
@@ -161,6 +193,8 @@ def confirm_answer_text(answer: staffing_pb2.ConfirmClaimResponse) -> str:
     name = answer.claimant.display_name or "this nurse"
     if answer.outcome == staffing_pb2.CLAIM_OUTCOME_ALREADY_FILLED:
         return f"{where} is already filled: {name}'s claim cannot be confirmed."
+    if answer.outcome == staffing_pb2.CLAIM_OUTCOME_CANCELLED:
+        return f"{where} was cancelled: {name}'s claim cannot be confirmed."
     if answer.outcome == staffing_pb2.CLAIM_OUTCOME_AWARDED:
         return f":white_check_mark: {name} has {where}."
     failed = [f.explanation or f.rule for f in answer.findings if not f.passed]

@@ -9,6 +9,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.messages import error_blocks, usage_blocks, usage_text
 from bot.blocks.open_shift import (
+    cancel_thread_text,
+    cancelled_text,
     claim_answer_blocks,
     claim_answer_text,
     confirm_answer_text,
@@ -122,7 +124,7 @@ async def post_open_shift(opened: staffing_pb2.OpenShift, client: AsyncWebClient
                           staffing: StaffingClient) -> str:
     """Post a reported open shift in its unit's channel and tell staffing where; the channel."""
     posted = await client.chat_postMessage(channel=opened.slack_channel_id,
-                                           blocks=open_shift_blocks(opened),
+                                           blocks=open_shift_blocks(opened, in_channel=True),
                                            text=open_shift_text(opened))
     await staffing.set_open_shift_message(opened.open_shift_id, posted["channel"], posted["ts"])
     return posted["channel"]
@@ -159,7 +161,8 @@ async def _claim(ack: AsyncAck, action: dict, respond: AsyncRespond, client: Asy
         # The award's line in the thread comes from staffing's open_shift.awarded event
         # (bot/notifier), written with the award itself.
         await client.chat_update(channel=shift.slack_channel_id, ts=shift.slack_message_ts,
-                                 blocks=open_shift_blocks(shift), text=open_shift_text(shift))
+                                 blocks=open_shift_blocks(shift, in_channel=True),
+                                 text=open_shift_text(shift))
     if answer.outcome == staffing_pb2.CLAIM_OUTCOME_QUEUED and shift.slack_message_ts:
         await client.chat_postMessage(channel=shift.slack_channel_id,
                                       thread_ts=shift.slack_message_ts,
@@ -195,9 +198,38 @@ async def confirm(ack: AsyncAck, action: dict, respond: AsyncRespond, client: As
     if shift.slack_message_ts:
         # The award's line in the thread: staffing's open_shift.awarded event (bot/notifier).
         await client.chat_update(channel=shift.slack_channel_id, ts=shift.slack_message_ts,
-                                 blocks=open_shift_blocks(shift), text=open_shift_text(shift))
+                                 blocks=open_shift_blocks(shift, in_channel=True),
+                                 text=open_shift_text(shift))
     await respond(replace_original=True, text=confirmed_text(answer.claimant,
                                                              context.user_id or ""))
+
+
+async def cancel(ack: AsyncAck, action: dict, respond: AsyncRespond, client: AsyncWebClient,
+                 context: dict) -> None:
+    """ack → CancelOpenShift (staffing checks who may) → parent shows it, a line in the thread."""
+    await ack()
+    staffing: StaffingClient = context["staffing"]
+    try:
+        answer = await staffing.cancel_open_shift(action.get("value", ""))
+    except ServiceCallError as error:
+        problem = refusal_text(error)
+        if problem is None:
+            raise
+        await respond(response_type="ephemeral", replace_original=False,
+                      blocks=error_blocks(problem), text=problem)
+        return
+    shift = answer.open_shift
+    if not answer.cancelled:  # a second click: it was cancelled already, nothing to post
+        text = f"This shift was already cancelled: {cancelled_text(shift)}."
+        await respond(response_type="ephemeral", replace_original=False, text=text)
+        return
+    if shift.slack_message_ts:
+        await client.chat_update(channel=shift.slack_channel_id, ts=shift.slack_message_ts,
+                                 blocks=open_shift_blocks(shift, in_channel=True),
+                                 text=open_shift_text(shift))
+        await client.chat_postMessage(channel=shift.slack_channel_id,
+                                      thread_ts=shift.slack_message_ts,
+                                      text=cancel_thread_text(shift))
 
 
 def register(app: AsyncApp) -> None:
@@ -207,5 +239,6 @@ def register(app: AsyncApp) -> None:
     app.action(ActionId.CLAIM_OPEN_SHIFT)(claim)
     app.action(ActionId.CLAIM_WITH_OVERTIME)(claim_with_overtime)
     app.action(ActionId.CONFIRM_CLAIM)(confirm)
+    app.action(ActionId.CANCEL_OPEN_SHIFT)(cancel)
     fill.register(app)
     report_modal.register(app)
