@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import Engine, case, delete, func, select, update
+from sqlalchemy import Engine, bindparam, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,6 +113,23 @@ class AwardResult(StrEnum):
     AWARDED = "AWARDED"
     ALREADY_FILLED = "ALREADY_FILLED"
     ALREADY_ASSIGNED = "ALREADY_ASSIGNED"
+
+
+# The two reads of every /shift-gap, built once: constructing the expression per call (and
+# SQLAlchemy re-adapting its cached result columns to the new one) cost more than the query.
+_CENSUS_OF_SHIFT = select(
+    CensusRow.patients, CensusRow.critical_care_patients, CensusRow.trauma_patients,
+    CensusRow.occupied_rooms, CensusRow.recorded_at, CensusRow.recorded_by,
+).where(CensusRow.unit_id == bindparam("unit_id"), CensusRow.shift_date == bindparam("day"),
+        CensusRow.shift == bindparam("shift"))
+_ASSIGNMENTS_OF_SHIFT = select(
+    AssignmentRow.staff_id, AssignmentRow.unit_id, AssignmentRow.shift_date,
+    AssignmentRow.shift, AssignmentRow.duty, AssignmentRow.carries_patients,
+    StaffRow.role, StaffRow.display_name,
+).join(StaffRow, StaffRow.staff_id == AssignmentRow.staff_id).where(
+    AssignmentRow.unit_id == bindparam("unit_id"), AssignmentRow.shift_date == bindparam("day"),
+    AssignmentRow.shift == bindparam("shift"),
+).order_by(AssignmentRow.staff_id)
 
 
 class StaffingStore:
@@ -283,11 +300,9 @@ class StaffingStore:
         """The census recorded for a unit's shift, or None."""
         # A Core read on a pooled connection: no ORM session or identity map for one row.
         with self.engine.connect() as connection:
-            row = connection.execute(select(
-                CensusRow.patients, CensusRow.critical_care_patients, CensusRow.trauma_patients,
-                CensusRow.occupied_rooms, CensusRow.recorded_at, CensusRow.recorded_by,
-            ).where(CensusRow.unit_id == normalise_unit_id(unit_id), CensusRow.shift_date == day,
-                    CensusRow.shift == shift.value)).first()
+            row = connection.execute(_CENSUS_OF_SHIFT, {
+                "unit_id": normalise_unit_id(unit_id), "day": day, "shift": shift.value,
+            }).first()
         if row is None:
             return None
         return Census(row.patients, row.critical_care_patients, row.trauma_patients,
@@ -316,14 +331,9 @@ class StaffingStore:
         # Columns, not entities: loading StaffRow would also fetch its duties and orientations;
         # a Core connection, not an ORM session, since nothing here is an entity.
         with self.engine.connect() as connection:
-            rows = connection.execute(select(
-                AssignmentRow.staff_id, AssignmentRow.unit_id, AssignmentRow.shift_date,
-                AssignmentRow.shift, AssignmentRow.duty, AssignmentRow.carries_patients,
-                StaffRow.role, StaffRow.display_name,
-            ).join(StaffRow, StaffRow.staff_id == AssignmentRow.staff_id).where(
-                AssignmentRow.unit_id == normalise_unit_id(unit_id),
-                AssignmentRow.shift_date == day, AssignmentRow.shift == shift.value,
-            ).order_by(AssignmentRow.staff_id)).all()
+            rows = connection.execute(_ASSIGNMENTS_OF_SHIFT, {
+                "unit_id": normalise_unit_id(unit_id), "day": day, "shift": shift.value,
+            }).all()
             return [
                 Assignment(staff_id=r.staff_id, unit_id=r.unit_id, date=r.shift_date,
                            shift=Shift(r.shift), duty=Duty(r.duty),
