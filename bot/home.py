@@ -47,6 +47,21 @@ def is_manager(member: staffing_pb2.StaffMember) -> bool:
     return staffing_pb2.DUTY_MANAGER in member.duties
 
 
+def readiness_units(member: staffing_pb2.StaffMember | None,
+                    units: dict[str, staffing_pb2.Unit]) -> list[staffing_pb2.Unit]:
+    """The units whose readiness this person answers for: every unit for a house supervisor,
+    the home unit for its manager or charge nurse, none for anyone else."""
+    if member is None:
+        return []
+    if staffing_pb2.DUTY_SUPERVISOR in member.duties:
+        return sorted(units.values(), key=lambda unit: unit.unit_id)
+    if {staffing_pb2.DUTY_MANAGER, staffing_pb2.DUTY_CHARGE} & set(member.duties) \
+            and member.home_unit_id:
+        return [units.get(member.home_unit_id) or staffing_pb2.Unit(
+            unit_id=member.home_unit_id, name=member.home_unit_id)]
+    return []
+
+
 def awaiting(proposals: list[supplies_pb2.Proposal], member: staffing_pb2.StaffMember | None,
              slack_user_id: str) -> list[supplies_pb2.Proposal]:
     """Proposals this person should decide: escalated to them, or open on the unit they manage."""
@@ -107,27 +122,30 @@ async def gather_home(context: AsyncBoltContext) -> tuple[Home, ZoneInfo]:
     """Everything for the caller's tab, asked of the three services at once."""
     staffing, training, supplies = context["staffing"], context["training"], context["supplies"]
     team, user = context.team_id or "", context.user_id or ""
-    member, units, shifts, records, proposals = await asyncio.gather(
+    member, units, shifts, records, proposals, claims, renewals = await asyncio.gather(
         _answer(_rpc(staffing, "GetStaffMember", staffing_pb2.GetStaffMemberRequest(
             slack_team_id=team, slack_user_id=user))),
         _answer(_rpc(staffing, "ListUnits", staffing_pb2.ListUnitsRequest())),
         _answer(_rpc(staffing, "ListAssignments", staffing_pb2.ListAssignmentsRequest())),
         _answer(_rpc(training, "ListRecords", training_pb2.ListRecordsRequest())),
-        _answer(_rpc(supplies, "ListProposals", supplies_pb2.ListProposalsRequest())))
+        _answer(_rpc(supplies, "ListProposals", supplies_pb2.ListProposalsRequest())),
+        _answer(_rpc(staffing, "ListPendingClaims", staffing_pb2.ListPendingClaimsRequest())),
+        _answer(_rpc(training, "ListPendingRenewals",
+                     training_pb2.ListPendingRenewalsRequest())))
     me = member.staff_member if member is not None else None
     by_id = {unit.unit_id: unit for unit in (units.units if units is not None else ())}
     home_unit = by_id.get(me.home_unit_id) if me is not None else None
     zone = ZoneInfo(home_unit.time_zone if home_unit and home_unit.time_zone else DEFAULT_ZONE)
-    cards = []
-    if me is not None and is_manager(me):
-        unit = home_unit or staffing_pb2.Unit(unit_id=me.home_unit_id, name=me.home_unit_id)
-        cards.append(await readiness_card(context, unit))
+    cards = await asyncio.gather(*(readiness_card(context, unit)
+                                   for unit in readiness_units(me, by_id)))
     return Home(
         display_name=me.display_name if me is not None else "",
         shifts=None if shifts is None else list(shifts.assignments),
         records=None if records is None else list(records.records),
         proposals=None if proposals is None else awaiting(list(proposals.proposals), me, user),
-        readiness=cards,
+        claims=None if claims is None else list(claims.claims),
+        renewals=None if renewals is None else list(renewals.renewals),
+        readiness=list(cards),
     ), zone
 
 

@@ -60,6 +60,8 @@ class Home:
     shifts: list[staffing_pb2.Assignment] | None = None
     records: list[training_pb2.CertificationRecord] | None = None
     proposals: list[supplies_pb2.Proposal] | None = None
+    claims: list[staffing_pb2.PendingClaim] | None = None
+    renewals: list[training_pb2.Renewal] | None = None
     readiness: list[UnitReadiness] = field(default_factory=list)
 
 
@@ -90,6 +92,43 @@ def proposal_line(proposal: supplies_pb2.Proposal) -> str:
         else ""
     return (f"• Reorder for {proposal.unit_id}: {items} item{'s' if items != 1 else ''}, "
             f"${proposal.total_cents / 100:,.2f}{escalated} — decide in the unit channel's post")
+
+
+def _local(stamp, zone: ZoneInfo) -> str:  # noqa: ANN001 - a protobuf Timestamp
+    return f"{stamp.ToDatetime().replace(tzinfo=ZoneInfo('UTC')).astimezone(zone):%m-%d %H:%M}"
+
+
+def claim_line(pending: staffing_pb2.PendingClaim, zone: ZoneInfo) -> str:
+    """'• Confirm Aisha Rahman for ICU 11-27 day — claimed 11-26 10:00; Confirm on the shift's
+    post'."""
+    shift = pending.open_shift
+    name = {1: "day", 2: "night"}.get(shift.window.shift, "shift")
+    starts = _local(shift.window.starts_at, zone).split()[0]
+    overtime = (f", {pending.overtime_hours:g} h overtime" if pending.overtime_hours > 0 else "")
+    return (f"• Confirm *{pending.claimant.display_name}* for {shift.unit_id} {starts} {name}"
+            f"{overtime} — claimed {_local(pending.claimed_at, zone)}; "
+            "Confirm on the shift's post")
+
+
+def renewal_line(renewal: training_pb2.Renewal, zone: ZoneInfo) -> str:
+    """'• Verify Nurse N2's ACLS renewal (new expiry 2028-05-31) — submitted 06-15 10:00'."""
+    who = renewal.submitted_by.display_name or renewal.staff_id
+    return (f"• Verify *{who}*'s {renewal.certification_code} renewal (new expiry "
+            f"{iso(renewal.expires_on)}) — submitted {_local(renewal.submitted_at, zone)}")
+
+
+def pending_text(home: Home, zone: ZoneInfo) -> str:
+    """Proposals, claims and renewals waiting for this person; a part not answered says so."""
+    parts = ((home.proposals, "Reorder proposals", lambda p: proposal_line(p)),
+             (home.claims, "Claims to confirm", lambda c: claim_line(c, zone)),
+             (home.renewals, "Renewals to verify", lambda r: renewal_line(r, zone)))
+    lines = []
+    for items, label, line in parts:
+        if items is None:
+            lines.append(f"*{label}:* {NOT_AVAILABLE}")
+        else:
+            lines += [line(item) for item in items]
+    return "\n".join(lines) or "Nothing waiting for you."
 
 
 def readiness_text(card: UnitReadiness) -> str:
@@ -148,12 +187,7 @@ def home_view(home: Home, *, zone: ZoneInfo) -> View:
         blocks.append(_section("\n".join(certification_line(r) for r in ordered)))
 
     blocks += [DividerBlock(), _section("*My pending approvals*")]
-    if home.proposals is None:
-        blocks.append(_section(NOT_AVAILABLE))
-    elif not home.proposals:
-        blocks.append(_section("Nothing waiting for you."))
-    else:
-        blocks.append(_section("\n".join(proposal_line(p) for p in home.proposals)))
+    blocks.append(_section(pending_text(home, zone)))
 
     for card in home.readiness:
         blocks += [DividerBlock(), _section(f"*Readiness — {card.unit_name or card.unit_id}*"),

@@ -25,7 +25,8 @@ async def test_a_nurse_sees_her_next_shift_and_certifications_with_days_left(sta
     assert text.index("CCRN") < text.index("BLS")
     assert "CCRN* — valid through 2026-11-30, 4 days left" in text
     assert "Nothing waiting for you." in text
-    assert "Readiness" not in text
+    # She runs the ICU's shift, so she gets its readiness card too (as its manager does).
+    assert "Readiness — Intensive Care Unit" in text
 
 
 async def test_a_unit_manager_gets_a_readiness_card_for_her_unit(stack) -> None:
@@ -53,7 +54,7 @@ async def test_a_service_that_does_not_answer_shows_not_available_in_its_own_car
             await clients.close()
 
     text = view_text(view)
-    assert "*My pending approvals*\n_not available right now_" in text
+    assert "*Reorder proposals:* _not available right now_" in text
     assert "*Supplies:* _not available right now_" in text
     # Staffing and training still answer, so their parts are there.
     assert "2026-11-27 07:00–19:00 · ICU (day)" in text
@@ -66,7 +67,8 @@ def test_the_home_view_says_not_available_for_each_missing_part() -> None:
                      zone=ZONE).to_dict()
 
     text = view_text(view)
-    assert text.count("not available") == 6  # shifts, certs, approvals, and the card's three
+    # Shifts, certs, the three kinds of approval, and the card's three parts.
+    assert text.count("not available") == 8
 
 
 def test_a_readiness_card_reads_like_a_handover() -> None:
