@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import date, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.home import Home, ShiftGapLine, UnitReadiness, home_view
 from bot.clients import ServiceCallError, ServiceClient
 from clinops.common.v1 import common_pb2
+from clinops.rpc import Caller
 from clinops.staffing.v1 import staffing_pb2
 from clinops.supplies.v1 import supplies_pb2
 from clinops.training.v1 import training_pb2
@@ -120,8 +121,14 @@ async def readiness_card(context: AsyncBoltContext, unit: staffing_pb2.Unit) -> 
 
 async def gather_home(context: AsyncBoltContext) -> tuple[Home, ZoneInfo]:
     """Everything for the caller's tab, asked of the three services at once."""
+    return await gather_home_for(context, team=context.team_id or "",
+                                 user=context.user_id or "")
+
+
+async def gather_home_for(context: Mapping[str, Any], *, team: str,
+                          user: str) -> tuple[Home, ZoneInfo]:
+    """Everything for one person's tab; `context` holds service clients acting for them."""
     staffing, training, supplies = context["staffing"], context["training"], context["supplies"]
-    team, user = context.team_id or "", context.user_id or ""
     member, units, shifts, records, proposals, claims, renewals = await asyncio.gather(
         _answer(_rpc(staffing, "GetStaffMember", staffing_pb2.GetStaffMemberRequest(
             slack_team_id=team, slack_user_id=user))),
@@ -147,6 +154,25 @@ async def gather_home(context: AsyncBoltContext) -> tuple[Home, ZoneInfo]:
         renewals=None if renewals is None else list(renewals.renewals),
         readiness=list(cards),
     ), zone
+
+
+async def refresh_homes(context: AsyncBoltContext, client: AsyncWebClient,
+                        *slack_user_ids: str) -> None:
+    """Republish these people's tabs after a decision changed their pending approvals.
+
+    Best-effort: the decision already stands, so a failure is logged and never raised.
+    """
+    team = context.team_id or ""
+    for user in dict.fromkeys(u for u in slack_user_ids if u):
+        try:
+            caller = Caller(slack_team_id=team, slack_user_id=user,
+                            correlation_id=context.get("correlation_id", ""))
+            acting = {name: context[name].acting_for(caller)
+                      for name in ("staffing", "training", "supplies")}
+            home, zone = await gather_home_for(acting, team=team, user=user)
+            await client.views_publish(user_id=user, view=home_view(home, zone=zone))
+        except Exception:  # noqa: BLE001 - a stale tab must never undo or fail the decision
+            log.warning("app home: could not refresh a tab after a decision", exc_info=True)
 
 
 async def home_opened(event: dict, context: AsyncBoltContext, client: AsyncWebClient) -> None:

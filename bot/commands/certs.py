@@ -306,6 +306,8 @@ async def reject_submitted(ack: AsyncAck, view: dict, context: dict,
         place = json.loads(view.get("private_metadata") or "{}")
     except json.JSONDecodeError:
         place = {}
+    if not isinstance(place, dict):  # valid JSON but not the object this bot wrote
+        place = {}
     training: TrainingClient = context["training"]
     try:
         renewal = await training.decide_renewal(str(place.get("renewal_id", "")), verify=False,

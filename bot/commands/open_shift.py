@@ -24,6 +24,7 @@ from bot.blocks.open_shift import (
 from bot.clients import ServiceCallError, StaffingClient
 from bot.commands.shift_gap import ShiftGapQuery, shift_gap_request
 from bot.commands.words import SHIFT_WORDS, parse_day, refusal_text
+from bot.home import refresh_homes
 from bot.ids import ActionId
 from clinops.staffing.v1 import staffing_pb2
 
@@ -202,6 +203,7 @@ async def confirm(ack: AsyncAck, action: dict, respond: AsyncRespond, client: As
                                  text=open_shift_text(shift))
     await respond(replace_original=True, text=confirmed_text(answer.claimant,
                                                              context.user_id or ""))
+    await refresh_homes(context, client, context.user_id or "")  # the claim left their list
 
 
 async def cancel(ack: AsyncAck, action: dict, respond: AsyncRespond, client: AsyncWebClient,

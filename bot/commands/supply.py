@@ -250,6 +250,11 @@ async def edit_submitted(ack: AsyncAck, body: dict, view: dict, context: dict,
     if errors:
         await ack(response_action="errors", errors=errors)
         return
+    if not edits:
+        # No quantity field came back (not a modal this bot opened): nothing to edit, nothing
+        # to show an error beside; the service is not asked.
+        await ack()
+        return
     supplies: SuppliesClient = context["supplies"]
     request = supplies_pb2.DecideProposalRequest(
         proposal_id=view.get("private_metadata", ""),
