@@ -704,7 +704,7 @@ class DemoServices:
     # Staffing's outbox relay publishing to `events`, the demo's in-process stream (no Redis).
     relay: Any = None
     events: Any = None
-    # The other services' relays into the same stream (supplies' decisions).
+    # The other services' relays into the same stream (supplies' and training's decisions).
     other_relays: list[Any] = field(default_factory=list)
 
     def stop(self) -> None:
@@ -752,10 +752,12 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     from clinops.outbox import InProcessStream
     from services.staffing import outbox as staffing_outbox
     from services.supplies import outbox as supplies_outbox
+    from services.training import outbox as training_outbox
 
     events = InProcessStream()
     relay = staffing_outbox.relay(store.engine, publisher=events, clock=clock)
-    others = [supplies_outbox.relay(supplies_db.engine, publisher=events, clock=clock)]
+    others = [supplies_outbox.relay(supplies_db.engine, publisher=events, clock=clock),
+              training_outbox.relay(training_db.engine, publisher=events, clock=clock)]
     return DemoServices(staffing_port, supplies_port, training_port,
                         [staffing, supplies, training], store, [supplies_db, training_db],
                         relay=relay, events=events, other_relays=others)

@@ -23,7 +23,6 @@ from bot.blocks.certs import (
     export_filename,
     export_text,
     export_title,
-    outcome_text,
     records_blocks,
     records_text,
     refused_blocks,
@@ -35,6 +34,7 @@ from bot.blocks.certs import (
 )
 from bot.blocks.messages import usage_blocks, usage_text
 from bot.clients import ServiceCallError, TrainingClient
+from bot.home import refresh_homes
 from bot.ids import ActionId, BlockId, CallbackId
 from clinops.training.v1 import training_pb2
 
@@ -243,13 +243,11 @@ async def _send_export(export: training_pb2.ExportUnitComplianceResponse, user_i
 
 async def _tell_decision(renewal: training_pb2.Renewal, client: AsyncWebClient,
                          channel: str, ts: str) -> None:
-    """The reviewer's DM shows the decision in place; the submitter is told by DM."""
+    """The reviewer's DM shows the decision in place. The submitter's DM comes from training's
+    renewal.decided event (outbox → stream → notifier), not from here."""
     if channel and ts:
         await client.chat_update(channel=channel, ts=ts, blocks=decided_blocks(renewal),
                                  text=decided_text(renewal))
-    if renewal.submitted_by.slack_user_id:
-        dm = await _direct_message(client, renewal.submitted_by.slack_user_id)
-        await client.chat_postMessage(channel=dm, text=outcome_text(renewal))
 
 
 def _decision_refusal(error: ServiceCallError) -> str:
@@ -286,6 +284,7 @@ async def verify(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond,
                       blocks=refused_blocks(text), text=text)
         return
     await _tell_decision(renewal, client, *_message_place(body))
+    await refresh_homes(context, client, context.user_id or "")  # renewal left their list
 
 
 async def reject(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
@@ -319,6 +318,7 @@ async def reject_submitted(ack: AsyncAck, view: dict, context: dict,
     await ack()
     await _tell_decision(renewal, client, str(place.get("channel", "")),
                          str(place.get("ts", "")))
+    await refresh_homes(context, client, context.user_id or "")  # renewal left their list
 
 
 def register(app: AsyncApp) -> None:

@@ -4,26 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from bot.blocks.certs import outcome_text
 from bot.blocks.open_shift import awarded_text
 from bot.blocks.supplies import decision_text, edited_text
 from clinops.common.v1 import common_pb2
 from clinops.outbox import Event
 from clinops.staffing.v1 import staffing_pb2
 from clinops.supplies.v1 import supplies_pb2
+from clinops.training.v1 import training_pb2
 
 
 @dataclass(frozen=True)
 class Post:
-    """One chat.postMessage: where, the text, and the thread it answers in (if any)."""
+    """One chat.postMessage: where, the text, and the thread it answers in (if any). A post with
+    `user` is a direct message: the notifier opens the DM (conversations.open) and posts there."""
 
     channel: str
     text: str
     thread_ts: str | None = None
+    user: str = ""
 
 
 def open_shift_awarded(payload: Mapping[str, Any]) -> Post | None:
@@ -75,9 +79,27 @@ def proposal_decided(payload: Mapping[str, Any]) -> Post | None:
     return Post(channel, decision_text(proposal), thread_ts=ts)
 
 
+def renewal_decided(payload: Mapping[str, Any]) -> Post | None:
+    """The submitter's DM: verified through the new expiry, or rejected with the reason."""
+    user = payload.get("submitter_slack_user_id", "")
+    if not user:
+        return None
+    expires = date.fromisoformat(payload["expires_on"])
+    decided_by = payload.get("decided_by") or {}
+    renewal = training_pb2.Renewal(
+        certification_code=payload["certification_code"],
+        state=training_pb2.RenewalState.Value(f"RENEWAL_STATE_{payload['state']}"),
+        expires_on=common_pb2.Date(year=expires.year, month=expires.month, day=expires.day),
+        rejection_reason=payload.get("rejection_reason", ""),
+        decided_by=common_pb2.Actor(staff_id=decided_by.get("staff_id", ""),
+                                    display_name=decided_by.get("display_name", "")))
+    return Post(f"dm:{user}", outcome_text(renewal), user=user)
+
+
 ANNOUNCEMENTS: dict[tuple[str, str], Callable[[Mapping[str, Any]], Post | None]] = {
     ("staffing", "open_shift.awarded"): open_shift_awarded,
     ("supplies", "proposal.decided"): proposal_decided,
+    ("training", "renewal.decided"): renewal_decided,
 }
 
 

@@ -91,8 +91,13 @@ class Notifier:
             if await self.stream.posted(event.event_id) is None:
                 await self.pacer.wait(post.channel)
                 try:
+                    channel = post.channel
+                    if post.user:
+                        # conversations.open answers the same DM every time: safe to repeat.
+                        opened = await self.client.conversations_open(users=post.user)
+                        channel = opened["channel"]["id"]
                     answer = await self.client.chat_postMessage(
-                        channel=post.channel, text=post.text, thread_ts=post.thread_ts)
+                        channel=channel, text=post.text, thread_ts=post.thread_ts)
                 except Exception as error:  # noqa: BLE001 - any refusal counts as an attempt
                     attempts = await self.stream.count_failure(event.event_id)
                     EVENTS.labels("failed").inc()

@@ -36,9 +36,11 @@ from clinops.console import (
     slash_command_body,
 )
 from clinops.slack_standin import UPLOAD_METHOD, RecordedCall, SlackStandIn
+from services.training.outbox import relay
 from services.training.seed import seed_demo
 from services.training.server import create_server
 from services.training.store import TrainingStore, migrate
+from tests.e2e.outbox_delivery import deliver_outbox
 
 SIGNING_SECRET = "certs-review-e2e-signing-secret"
 # 10:30 in San Francisco on the demo hospital's "today" (the `hospital` fixture's 2026-11-26).
@@ -69,12 +71,18 @@ class ReviewBot:
     url: str
     slack: SlackStandIn
     session: aiohttp.ClientSession
+    # The store behind the training server: its outbox is delivered after every request.
+    store: TrainingStore | None = None
     sequence: int = 0
 
     async def post(self, body: str) -> tuple[int, str]:
         headers = signed_headers(body, SIGNING_SECRET, int(time.time()))
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
-            return response.status, await response.text()
+            answer = response.status, await response.text()
+        if self.store is not None:
+            # Training's events (the submitter's DM about a decision) go out as the notifier would.
+            await deliver_outbox(self.store.engine, relay, slack_url=self.slack.base_url, now=NOW)
+        return answer
 
     def _reply_url(self) -> tuple[str, str]:
         self.sequence += 1
@@ -118,7 +126,8 @@ class ReviewBot:
 
 
 @pytest.fixture
-async def review_bot(training_port: int, slack: SlackStandIn) -> AsyncIterator[ReviewBot]:
+async def review_bot(training_port: int, slack: SlackStandIn,
+                     training_store: TrainingStore) -> AsyncIterator[ReviewBot]:
     settings = BotSettings(
         bot_token="xoxb-e2e", signing_secret=SIGNING_SECRET, slack_api_url=slack.base_url,
         staffing_target="127.0.0.1:1", supplies_target="127.0.0.1:1",
@@ -136,7 +145,7 @@ async def review_bot(training_port: int, slack: SlackStandIn) -> AsyncIterator[R
             await asyncio.sleep(0.01)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/slack/events"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        yield ReviewBot(url, slack, session)
+        yield ReviewBot(url, slack, session, store=training_store)
     server.should_exit = True
     async with asyncio.timeout(10):
         await serving

@@ -16,15 +16,11 @@ from urllib.parse import parse_qs, urlencode
 import aiohttp
 import pytest
 import uvicorn
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import create_app
 from bot.clients import ServiceClients
 from bot.config import BotSettings
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.notifier.notifier import Notifier
-from bot.notifier.pacing import ChannelPacer
-from bot.notifier.stream import InProcessEventStream
 from bot.server import http_app
 from clinops.clock import fixed_clock
 from clinops.console import (
@@ -36,12 +32,12 @@ from clinops.console import (
     slack_user_of,
     slash_command_body,
 )
-from clinops.outbox import InProcessStream
 from clinops.slack_standin import RecordedCall, SlackStandIn
 from services.supplies.outbox import relay
 from services.supplies.seed import seed_demo
 from services.supplies.server import create_server
 from services.supplies.store import SuppliesStore, migrate
+from tests.e2e.outbox_delivery import deliver_outbox
 
 SIGNING_SECRET = "e2e-supply-signing-secret"
 ICU_CHANNEL = "C0ICU0001"
@@ -84,18 +80,10 @@ class SupplyBot:
         return response.status
 
     async def deliver_events(self) -> None:
-        """Supplies' outbox → in-process stream → the bot's notifier (decision lines in threads),
-        as the relay and `clinops notifier` do with Redis."""
-        if self.store is None:
-            return
-        stream = InProcessStream()
-        relay(self.store.engine, publisher=stream, clock=fixed_clock(NOW)).publish_pending()
-        notifier = Notifier(stream=InProcessEventStream(stream), consumer="e2e",
-                            client=AsyncWebClient(token="xoxb-e2e", base_url=self.slack.base_url),
-                            pacer=ChannelPacer(0))
-        for _ in range(10):  # bounded: a round delivers up to a batch
-            if not await notifier.run_once():
-                break
+        """Supplies' outbox delivered: the decision lines in proposal threads."""
+        if self.store is not None:
+            await deliver_outbox(self.store.engine, relay, slack_url=self.slack.base_url,
+                                 now=NOW)
 
     def _reply_url(self) -> tuple[str, str]:
         self.sequence += 1

@@ -1,0 +1,139 @@
+"""Training's renewal decisions travel as events: the submitter's DM comes from the outbox."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.notifier.announcements import announcement
+from bot.notifier.notifier import Notifier
+from bot.notifier.pacing import ChannelPacer
+from clinops.clock import fixed_clock
+from clinops.outbox import RedisPublisher, pending_events
+from services.training import usecases
+from services.training.errors import AlreadyDecided, NotPermitted
+from services.training.outbox import OUTBOX, relay
+from services.training.seed import seed_demo
+from services.training.store import TrainingStore, migrate
+from tests.events.conftest import NOW, REDIS_URL
+
+CLOCK = fixed_clock(NOW)
+RENEWED = date(2028, 11, 30)
+DEREK, ELAINE, MAYA = "U0ICU012", "U0EDU001", "U0ICU002"  # staff RN, educator, charge RN
+
+
+@pytest.fixture
+def training_store(database_url: str, hospital) -> Iterator[TrainingStore]:
+    migrate(database_url)
+    store = TrainingStore.open(database_url)
+    seed_demo(store, hospital)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def sqlite_training(tmp_path: Path, hospital) -> Iterator[TrainingStore]:
+    url = f"sqlite:///{tmp_path / 'training.db'}"
+    migrate(url)
+    store = TrainingStore.open(url)
+    seed_demo(store, hospital)
+    yield store
+    store.close()
+
+
+def submit_dereks_acls(store: TrainingStore, hospital) -> str:
+    view = usecases.submit_renewal(
+        certification_code="ACLS", expires_on=RENEWED, issued_on=None,
+        evidence_reference="card photo", slack_team_id=hospital.team_id, slack_user_id=DEREK,
+        store=store, clock=CLOCK)
+    return view.renewal.renewal_id
+
+
+def decide(store: TrainingStore, hospital, renewal_id: str, *, verify: bool, reason: str = "",
+           who: str = ELAINE):
+    return usecases.decide_renewal(renewal_id=renewal_id, verify=verify, reason=reason,
+                                   slack_team_id=hospital.team_id, slack_user_id=who,
+                                   store=store, clock=CLOCK)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def notifier(event_stream, slack) -> Notifier:
+    return Notifier(stream=event_stream, consumer="bot-1", pacer=ChannelPacer(0),
+                    client=AsyncWebClient(token="xoxb-events", base_url=slack.base_url))
+
+
+def test_a_verification_writes_dereks_dm_in_the_same_transaction(training_store, hospital):
+    renewal_id = submit_dereks_acls(training_store, hospital)
+    assert pending_events(training_store.engine, OUTBOX) == []  # submitting announces nothing
+    decide(training_store, hospital, renewal_id, verify=True)
+    [event] = pending_events(training_store.engine, OUTBOX)
+    assert (event.service, event.kind) == ("training", "renewal.decided")
+    post = announcement(event)
+    assert post is not None and post.user == DEREK
+    assert post.text == ("Your ACLS renewal was verified by Elaine Brennan: your record now runs "
+                         "through 2028-11-30.")
+
+
+def test_a_refused_decision_writes_no_event(training_store, hospital):
+    renewal_id = submit_dereks_acls(training_store, hospital)
+    with pytest.raises(NotPermitted):
+        decide(training_store, hospital, renewal_id, verify=True, who=DEREK)  # his own
+    with pytest.raises(NotPermitted):
+        decide(training_store, hospital, renewal_id, verify=True, who=MAYA)  # not his reviewer
+    assert pending_events(training_store.engine, OUTBOX) == []
+    decide(training_store, hospital, renewal_id, verify=False, reason="the card is cut off")
+    with pytest.raises(AlreadyDecided):
+        decide(training_store, hospital, renewal_id, verify=True)
+    [event] = pending_events(training_store.engine, OUTBOX)
+    assert announcement(event).text.startswith(  # type: ignore[union-attr]
+        "Your ACLS renewal was rejected by Elaine Brennan. Reason: the card is cut off")
+
+
+async def test_dereks_dm_is_sent_once(sqlite_training, hospital, slack, event_stream,
+                                      stream_name):
+    renewal_id = submit_dereks_acls(sqlite_training, hospital)
+    decide(sqlite_training, hospital, renewal_id, verify=True)
+    publisher = RedisPublisher.from_url(REDIS_URL, stream=stream_name)
+    relaying = relay(sqlite_training.engine, publisher=publisher, clock=CLOCK)
+    assert relaying.publish_pending() == 1
+    assert relaying.publish_pending() == 0
+    publisher.close()
+    bot = notifier(event_stream, slack)
+    assert await bot.run_once() == 1
+    assert await bot.run_once() == 0
+    [opened] = slack.calls("conversations.open")
+    assert opened.body["users"] == DEREK
+    [post] = slack.calls("chat.postMessage")
+    assert post.body["channel"] == opened.answer["channel"]["id"]
+    assert post.body["text"].startswith("Your ACLS renewal was verified by Elaine Brennan")
+
+
+async def test_a_rejection_made_while_redis_is_down_reaches_derek_once_when_it_returns(
+        sqlite_training, hospital, slack, event_stream, stream_name):
+    renewal_id = submit_dereks_acls(sqlite_training, hospital)
+    decide(sqlite_training, hospital, renewal_id, verify=False, reason="the card is cut off")
+    down = RedisPublisher.from_url(f"redis://127.0.0.1:{closed_port()}/0", stream=stream_name)
+    assert relay(sqlite_training.engine, publisher=down, clock=CLOCK).publish_pending() == 0
+    down.close()
+    assert len(pending_events(sqlite_training.engine, OUTBOX)) == 1
+    back = RedisPublisher.from_url(REDIS_URL, stream=stream_name)
+    relaying = relay(sqlite_training.engine, publisher=back, clock=CLOCK)
+    assert relaying.publish_pending() == 1
+    assert relaying.publish_pending() == 0
+    back.close()
+    bot = notifier(event_stream, slack)
+    for _ in range(3):
+        await bot.run_once()
+    [post] = slack.calls("chat.postMessage")
+    assert post.body["text"].startswith(
+        "Your ACLS renewal was rejected by Elaine Brennan. Reason: the card is cut off")
