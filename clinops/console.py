@@ -43,13 +43,35 @@ VERIFICATION_TOKEN = "demo-verification-token"
 
 # ---- rendering: Block Kit → text ---------------------------------------------------------------
 
+# Slack emoji codes the bot uses (and a few common ones) as the characters a terminal shows;
+# a code not listed stays as typed.
 _EMOJI = {
     ":warning:": "⚠",
     ":white_check_mark:": "✓",
+    ":heavy_check_mark:": "✓",
     ":rotating_light:": "!!",
     ":x:": "✗",
     ":hospital:": "",
+    ":pencil2:": "✏️",
+    ":memo:": "📝",
+    ":arrow_up:": "⬆️",
+    ":arrow_down:": "⬇️",
+    ":large_orange_circle:": "🟠",
+    ":large_green_circle:": "🟢",
+    ":large_yellow_circle:": "🟡",
+    ":red_circle:": "🔴",
+    ":white_circle:": "⚪",
+    ":hourglass:": "⌛",
+    ":hourglass_flowing_sand:": "⏳",
+    ":bell:": "🔔",
+    ":calendar:": "📅",
+    ":clipboard:": "📋",
+    ":package:": "📦",
+    ":no_entry:": "⛔",
+    ":information_source:": "ℹ️",
+    ":tada:": "🎉",
 }
+_EMOJI_CODE = re.compile(r":[a-z0-9_+-]+:")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 _STRIKE = re.compile(r"(?<![\w~])~([^~\n]+)~(?![\w~])")
@@ -64,8 +86,7 @@ def mrkdwn_to_text(text: str) -> str:
     for pattern in (_BOLD, _ITALIC, _STRIKE):
         text = pattern.sub(r"\1", text)
     text = text.replace("`", "")
-    for code, symbol in _EMOJI.items():
-        text = text.replace(code, symbol)
+    text = _EMOJI_CODE.sub(lambda m: _EMOJI.get(m.group(0), m.group(0)), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
@@ -271,7 +292,8 @@ Type what you would type in Slack, or a console command:
   set N <value>                   fill field (N) of the open modal (a select takes its option)
   submit [v1 v2 ...]              submit the open modal (values, if given, fill (1), (2)...)
   cancel                          close the open modal without submitting
-  tick [YYYY-MM-DD|+N]            move the demo clock (default +1 day) and run the due daily jobs
+  tick [YYYY-MM-DD|+N|+30m|+2h]   move the demo clock (default +1 day; +30m, +2h within the
+                                  day) and run the scheduled jobs that fell due
   home                            open the app's Home tab (your shifts, certifications...)
   as <name or Slack id>           act as someone else
   whoami                          who you are acting as
@@ -511,7 +533,7 @@ class Console:
     # ---- the demo clock ---------------------------------------------------------------------
 
     async def tick(self, argument: str) -> None:
-        """`tick [YYYY-MM-DD|+N]`: move the demo clock, then run the daily jobs that fell due."""
+        """`tick [YYYY-MM-DD|+N|+30m|+2h]`: move the demo clock, then run the jobs that fell due."""
         from clinops.demo.scheduler import target_instant
 
         if self.scheduler is None:

@@ -57,7 +57,7 @@ class InProcessLeader:
 
 
 def target_instant(argument: str, now: datetime, zone: ZoneInfo) -> datetime | str:
-    """Where `tick [YYYY-MM-DD|+N]` moves the clock (default +1 day); or why it cannot.
+    """Where `tick [YYYY-MM-DD|+N|+Nm|+Nh]` moves the clock (default +1 day); or why it cannot.
 
     Another day is reached at 08:00 facility time, when its daily jobs have fallen due; the
     current day stays where it is.
@@ -76,7 +76,8 @@ def target_instant(argument: str, now: datetime, zone: ZoneInfo) -> datetime | s
         try:
             day = date.fromisoformat(argument)
         except ValueError:
-            return "tick takes a date or a number of days: `tick`, `tick +7`, `tick 2026-12-31`."
+            return ("tick takes a date, a number of days, or minutes or hours: `tick`, "
+                    "`tick +7`, `tick 2026-12-31`, `tick +30m`, `tick +2h`.")
     if day < today:
         return f"The demo clock only moves forward: it is {today.isoformat()} already."
     if day == today:

@@ -77,4 +77,5 @@ def test_every_reminder_goes_out_once_across_the_following_day(out: str) -> None
 
 def test_the_clock_refuses_to_go_back_and_explains_its_argument(out: str) -> None:
     assert "The demo clock only moves forward: it is " in out
-    assert "tick takes a date or a number of days: `tick`, `tick +7`, `tick 2026-12-31`." in out
+    assert ("tick takes a date, a number of days, or minutes or hours: `tick`, `tick +7`, "
+            "`tick 2026-12-31`, `tick +30m`, `tick +2h`.") in out
