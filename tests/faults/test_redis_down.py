@@ -3,7 +3,8 @@
 A redis-server of the test's own (never the shared one) carries the event stream. It is stopped
 (SIGKILL, its data gone) before a claim is awarded and a proposal approved; both decisions go
 through, their events wait in the services' outboxes, and once Redis is back the notifier
-announces the award in the shift's thread exactly once.
+announces the award in the shift's thread and the approval in the proposal's thread, each
+exactly once.
 """
 
 from __future__ import annotations
@@ -172,7 +173,12 @@ async def test_with_redis_down_a_claim_is_awarded_and_a_proposal_approved_and_an
                 approved = await click(bot, denise, proposal, ActionId.APPROVE_PROPOSAL,
                                        proposal.answer["ts"])
                 assert "purchase order PO-00001" in json.dumps([c.body for c in approved])
-                assert awards(slack) == []  # nothing announced while the stream is away
+                approval_lines = lambda: [  # noqa: E731
+                    c for c in slack.calls("chat.postMessage")
+                    if c.body.get("thread_ts") == proposal.answer["ts"]
+                    and "Approved by" in c.body.get("text", "")]
+                # Nothing announced while the stream is away.
+                assert awards(slack) == [] and approval_lines() == []
 
                 private.start()
                 await asyncio.to_thread(wait_until, lambda: len(awards(slack)) == 1,
@@ -184,8 +190,11 @@ async def test_with_redis_down_a_claim_is_awarded_and_a_proposal_approved_and_an
                 kinds = [fields[b"kind"] for _, fields in
                          redis.Redis.from_url(private.url).xrange(STREAM)]
                 assert sorted(kinds) == [b"open_shift.awarded", b"proposal.decided"]
-                await asyncio.sleep(0.5)  # a few more notifier rounds: still one announcement
+                await asyncio.to_thread(wait_until, lambda: len(approval_lines()) >= 1,
+                                        seconds=5, what="the approval announced after Redis")
+                await asyncio.sleep(0.5)  # a few more notifier rounds: still one of each
                 assert len(awards(slack)) == 1
+                assert len(approval_lines()) == 1
         finally:
             stop.set()
             async with asyncio.timeout(10):
