@@ -154,8 +154,15 @@ class DemoScheduler:
         due = []
         for job in self._jobs:
             fire = job.trigger.get_next_fire_time(None, since)
-            if fire is not None and fire <= now:
-                due.append((fire, job))
+            if fire is None or fire > now:
+                continue
+            # Coalesced into one run: report the latest fire time passed, as APScheduler does.
+            for _ in range(100_000):  # bounded: a 1-minute trigger over ~70 days
+                later = job.trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+                if later is None or later > now:
+                    break
+                fire = later
+            due.append((fire, job))
         self.last_checked = now
         return sorted(due, key=lambda pair: pair[0])
 
