@@ -25,6 +25,7 @@ from bot.blocks.supplies import (
 )
 from bot.clients import ServiceCallError, SuppliesClient
 from bot.dedupe import Dedupe
+from bot.home import refresh_homes
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.supply_posts import post_new_proposals, show_decision
 from clinops.supplies.v1 import supplies_pb2
@@ -163,6 +164,8 @@ async def approve(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond
                       blocks=error_blocks(text), text=text)
         return
     await show_decision(proposal, client)
+    await refresh_homes(context, client, context.user_id or "",
+                        proposal.escalated_to.slack_user_id)  # their pending lists changed
 
 
 async def reject(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient) -> None:
@@ -193,6 +196,8 @@ async def reject_submitted(ack: AsyncAck, body: dict, view: dict, context: dict,
         return
     await ack()
     await show_decision(proposal, client)
+    await refresh_homes(context, client, context.user_id or "",
+                        proposal.escalated_to.slack_user_id)  # their pending lists changed
 
 
 # ---- edit quantities ----------------------------------------------------------------------
@@ -271,6 +276,8 @@ async def edit_submitted(ack: AsyncAck, body: dict, view: dict, context: dict,
         return
     await ack()
     await show_decision(proposal, client)
+    await refresh_homes(context, client, context.user_id or "",
+                        proposal.escalated_to.slack_user_id)  # their pending lists changed
 
 
 # ---- decisions replied in the proposal's thread ------------------------------------------
@@ -332,6 +339,8 @@ async def thread_reply(body: dict, event: dict, context: dict, client: AsyncWebC
                                         thread_ts=thread_ts, text=text)
         return
     await show_decision(proposal, client)
+    await refresh_homes(context, client, context.user_id or "",
+                        proposal.escalated_to.slack_user_id)  # their pending lists changed
 
 
 def register(app: AsyncApp) -> None:
