@@ -44,7 +44,8 @@ class SchedulerSettings(BaseSettings):
     supplies_scan_hour: int = Field(
         default=6, ge=0, le=23,
         description="Facility hour of the daily supply reorder scan (before the day shift)")
-    supplies_scan_minute: int = Field(default=0, ge=0, le=59)
+    supplies_scan_minute: int = Field(
+        default=0, ge=0, le=59, description="Minute past that hour of the daily reorder scan")
     supplies_scan_interval_minutes: int = Field(
         default=60, ge=0, le=24 * 60,
         description="Between daily scans, scan this often so imported counts' proposals reach "
