@@ -78,9 +78,9 @@ async def serve(variant: str, signing_secret: str, slack_api_url: str,
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    # The same uvicorn settings as bot.server.serve, access log included.
-    config = uvicorn.Config(http_app(bolt_app, clients), log_level="info", lifespan="off",
-                            backlog=2048)
+    # The same uvicorn settings as bot.server.serve (no access log), for ClinOps and ceilings.
+    config = uvicorn.Config(http_app(bolt_app, clients), log_level="info", access_log=False,
+                            lifespan="off", backlog=2048)
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

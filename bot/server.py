@@ -108,9 +108,12 @@ async def serve(settings: BotSettings) -> None:
             await asyncio.gather(handler.start_async(), probe.serve())
         else:
             logger.info("HTTP on port %d at /slack/events", settings.port)
+            # No access log: every request is /slack/events, the JSON logs already carry each
+            # command with its correlation id, and the plain-text line cost ~16 % of the bot's
+            # CPU per request in bench/ (BENCHMARKS.md).
             config = uvicorn.Config(
                 http_app(bolt_app, clients, redis_url), host="0.0.0.0", port=settings.port,
-                log_level="info"
+                log_level="info", access_log=False,
             )
             await uvicorn.Server(config).serve()
     finally:
