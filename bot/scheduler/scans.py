@@ -49,6 +49,7 @@ class Report:
 
     sent: int = 0
     skipped: int = 0
+    in_flight: int = 0
     failed: int = 0
     stopped: bool = False
 
@@ -111,7 +112,9 @@ def send_certification_reminders(
             break
         claim = training.claim(item)
         if claim is None:
-            report.skipped += 1  # another scheduler sent it, or is sending it now
+            # Another sender holds it unsettled: this day is not complete until it settles, so
+            # should that sender die, a later scan takes the claim over instead of dropping it.
+            report.in_flight += 1
             continue
         claim_id = claim.claim_id
         if claim.stale_since is not None:
@@ -148,7 +151,7 @@ def send_certification_reminders(
         training.settle(item, claim_id, sent=True)
         report.sent += 1
         metrics.REMINDERS_SENT.inc()
-    if not (report.failed or report.stopped):
+    if not (report.failed or report.stopped or report.in_flight):
         marks.record_success(REMINDER_SCAN, on)
     return report
 

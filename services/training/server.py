@@ -241,7 +241,7 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             on = _date(request.on, "on") or usecases.today(self.clock, self.time_zone)
             expiring = usecases.list_expiring(
                 on=on, since=_date(request.since, "since"), unit_id=request.unit_id,
-                store=self.store, stale_claims_before=self.clock() - reminders.CLAIM_LEASE,
+                store=self.store,
             )
             return training_pb2.ListExpiringResponse(
                 expiring=[_expiring_message(e) for e in expiring])

@@ -402,16 +402,20 @@ class TrainingStore:
         return inserted
 
     def reminders_recorded(self, staff_ids: Iterable[str] | None = None, *,
-                           stale_claims_before: datetime | None = None) -> set[ReminderKey]:
+                           stale_claims_before: datetime | None = None,
+                           sent_only: bool = False) -> set[ReminderKey]:
         """Keys of reminders already recorded (for these people, or everyone).
 
         With `stale_claims_before`, claims made before it and never sent are left out: their
-        sender died between claim and DM, so the reminder is due again.
+        sender died between claim and DM, so the reminder is due again. With `sent_only`, every
+        claim not yet settled as sent is left out.
         """
         query = select(ReminderSentRow)
         if staff_ids is not None:
             query = query.where(ReminderSentRow.staff_id.in_(list(staff_ids)))
-        if stale_claims_before is not None:
+        if sent_only:
+            query = query.where(ReminderSentRow.state != CLAIMED)
+        elif stale_claims_before is not None:
             query = query.where(or_(ReminderSentRow.state != CLAIMED,
                                     ReminderSentRow.claimed_at >= stale_claims_before))
         with self._session() as session:

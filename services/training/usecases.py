@@ -70,7 +70,7 @@ class Store(Protocol):
                         audit: AuditEntry | None = None) -> bool: ...
     def reminders_recorded(self, staff_ids: list[str] | None = None, *,
                            stale_claims_before: datetime | None = None,
-                           ) -> set[ReminderKey]: ...
+                           sent_only: bool = False) -> set[ReminderKey]: ...
     def append_audit(self, entry: AuditEntry) -> None: ...
 
 
@@ -243,11 +243,12 @@ def check_eligibility(
 
 def list_expiring(
     *, on: date, since: date | None, unit_id: str, store: Store,
-    stale_claims_before: datetime | None = None,
 ) -> list[Expiring]:
     """Records crossing a reminder threshold after `since` up to `on`, not yet recorded as sent.
 
-    Claims older than `stale_claims_before` that were never sent count as not sent.
+    A reminder another sender has claimed but not settled is still listed: the scan that meets it
+    cannot take the claim, and so knows its day is not complete until that sender settles it (or
+    dies, and a later scan takes the claim over) — a dead sender's reminder is never dropped.
     """
     if since is not None and since > on:
         raise InvalidInput({"since": "after `on`"})
@@ -264,7 +265,7 @@ def list_expiring(
     if not due:
         return []
     staff_ids = sorted({d.record.staff_id for d in due})
-    sent = store.reminders_recorded(staff_ids, stale_claims_before=stale_claims_before)
+    sent = store.reminders_recorded(staff_ids, sent_only=True)
     staff = store.find_staff(staff_ids)
     expiring = []
     for item in due:

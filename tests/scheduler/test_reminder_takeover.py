@@ -163,3 +163,20 @@ def test_when_slack_cannot_show_the_dm_history_nothing_is_sent_and_a_later_scan_
     second = send_certification_reminders(on=ON, training=training, slack=slack_web, marks=marks)
     assert second.failed == 0
     assert len(delivered(slack, "DUC1")) == 1
+
+
+def test_a_scan_that_meets_a_reminder_claimed_elsewhere_leaves_its_day_open_until_it_settles(
+    training, slack, slack_web, marks, clock,  # noqa: ANN001
+) -> None:
+    # The leader claims C1's reminder and dies; the new leader scans within the lease.
+    item = c1_reminder(training)
+    assert training.claim(item) is not None
+    first = send_certification_reminders(on=ON, training=training, slack=slack_web, marks=marks)
+    assert first.in_flight == 1 and first.sent == 1  # N2's went out; C1's is still held
+    assert marks.last_success("certification_reminders") is None
+    # The next run, after the lease, takes the dead sender's claim over and delivers it.
+    clock.now = NOW + AFTER_THE_LEASE
+    second = send_certification_reminders(on=ON, training=training, slack=slack_web, marks=marks)
+    assert second.sent == 1 and second.in_flight == 0
+    assert len(delivered(slack, "DUC1")) == 1
+    assert marks.last_success("certification_reminders") == ON
