@@ -1,8 +1,20 @@
-"""`/clinops help`: what the bot can do."""
+"""`/clinops help`: what the bot can do; `/clinops report <unit>`: the unit's weekly digest."""
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+import asyncio
+from datetime import date
+from zoneinfo import ZoneInfo
 
+import grpc
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import digest
 from bot.blocks.messages import usage_blocks, usage_text
+from bot.clients import ServiceCallError, StaffingClient, SuppliesClient, TrainingClient
+from clinops.common.v1 import common_pb2
+from clinops.staffing.v1 import staffing_pb2
+from clinops.supplies.v1 import supplies_pb2
+from clinops.training.v1 import training_pb2
 
 COMMAND = "/clinops"
 HELP = (
@@ -12,19 +24,82 @@ HELP = (
     "• `/census <unit> <patients> [day|night] [date]` — charge nurse or manager\n"
     "• `/certs [@someone | <unit> | renew <type> YYYY-MM-DD]` — certifications, days left\n"
     "• `/supply status <unit>` · `/supply count <unit> <sku> <qty>` — stock and reorders\n"
+    "• `/clinops report <unit>` — the unit's weekly digest, charts sent to you by DM\n"
     "• `/clinops help` — this list\n"
     "Every command answers `help`."
 )
+SHIFTS = {digest.DAY: common_pb2.SHIFT_DAY, digest.NIGHT: common_pb2.SHIFT_NIGHT}
 
 
-async def clinops(ack: AsyncAck, command: dict, respond: AsyncRespond) -> None:
-    await ack()
-    words = (command.get("text") or "").split()
-    problem = None if not words or words[0].lower() == "help" else f"Unknown: `{words[0]}`."
+def _date(day: date) -> common_pb2.Date:
+    return common_pb2.Date(year=day.year, month=day.month, day=day.day)
+
+
+async def _usage(respond: AsyncRespond, problem: str | None) -> None:
     await respond(response_type="ephemeral", blocks=usage_blocks(HELP, problem),
                   text=usage_text(HELP, problem))
 
 
+async def unit_digest(*, unit_id: str, staffing: StaffingClient, training: TrainingClient,
+                      supplies: SuppliesClient) -> digest.UnitDigest:
+    """The unit's week from the three services; the first answer names today at the facility."""
+    now = await staffing.get_shift_gaps(staffing_pb2.GetShiftGapsRequest(
+        unit_id=unit_id, day=common_pb2.DaySpec(relative=common_pb2.RELATIVE_DAY_TODAY)))
+    today = date(now.window.date.year, now.window.date.month, now.window.date.day)
+    zone = ZoneInfo(now.unit.time_zone or "UTC")
+
+    async def gap_of(day: date, shift: str) -> int | None:
+        answer = await staffing.get_shift_gaps(staffing_pb2.GetShiftGapsRequest(
+            unit_id=unit_id, day=common_pb2.DaySpec(date=_date(day)), shift=SHIFTS[shift]))
+        return sum(g.gap for g in answer.gaps) if answer.census_recorded else None
+
+    async def compliance_on(day: date) -> tuple[int, int]:
+        answer = await training.call(training.stub.GetUnitCompliance,
+                                     training_pb2.GetUnitComplianceRequest(unit_id=unit_id,
+                                                                           on=_date(day)))
+        return answer.staff_count, answer.fully_compliant
+
+    async def proposals_of() -> list[supplies_pb2.Proposal]:
+        answer = await supplies.call(supplies.stub.ListProposals,
+                                     supplies_pb2.ListProposalsRequest(unit_id=unit_id))
+        return list(answer.proposals)
+
+    return await digest.gather(unit_id=now.unit.unit_id or unit_id, today=today, zone=zone,
+                               gap_of=gap_of, compliance_on=compliance_on,
+                               proposals_of=proposals_of)
+
+
+async def report(words: list[str], context: AsyncBoltContext, client: AsyncWebClient,
+                 respond: AsyncRespond) -> None:
+    if len(words) != 2:
+        await _usage(respond, "Say which unit: `/clinops report <unit>`.")
+        return
+    try:
+        week = await unit_digest(unit_id=words[1].upper(), staffing=context["staffing"],
+                                 training=context["training"], supplies=context["supplies"])
+    except ServiceCallError as error:
+        if error.code != grpc.StatusCode.NOT_FOUND:
+            raise
+        await _usage(respond, f"No unit `{words[1]}`.")
+        return
+    text = digest.digest_text(week)
+    files = await asyncio.to_thread(digest.chart_files, week)
+    dm = (await client.conversations_open(users=context.user_id))["channel"]["id"]
+    await client.files_upload_v2(channel=dm, file_uploads=files, initial_comment=text)
+    await respond(response_type="ephemeral",
+                  text=f"{text}\n_The {len(files)} charts are in your DM with ClinOps._")
+
+
+async def clinops(ack: AsyncAck, command: dict, context: AsyncBoltContext,
+                  client: AsyncWebClient, respond: AsyncRespond) -> None:
+    await ack()
+    words = (command.get("text") or "").split()
+    if words and words[0].lower() == "report":
+        await report(words, context, client, respond)
+        return
+    problem = None if not words or words[0].lower() == "help" else f"Unknown: `{words[0]}`."
+    await _usage(respond, problem)
+
+
 def register(app: AsyncApp) -> None:
     app.command(COMMAND)(clinops)
-
