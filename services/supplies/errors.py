@@ -32,6 +32,15 @@ class UnknownProposal(SuppliesError):
         super().__init__(f"no proposal {proposal_id}")
 
 
+class UnknownOrder(SuppliesError):
+    def __init__(self, number: str) -> None:
+        super().__init__(f"no purchase order {number}")
+
+
+class AlreadyReceived(SuppliesError):
+    """A purchase order is received once: "PO-00001 was already received by Denise Okafor"."""
+
+
 class NotIdentified(SuppliesError):
     """The call carried no Slack team and user: nobody to hold to account."""
 

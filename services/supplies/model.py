@@ -190,6 +190,12 @@ class OrderLine:
     supplier: str
     quantity: int
     unit_cost_cents: int
+    name: str = ""
+    pack_size: int = 1
+
+    @property
+    def line_cost_cents(self) -> int:
+        return self.quantity * self.unit_cost_cents
 
 
 @dataclass(frozen=True)
@@ -202,6 +208,10 @@ class PurchaseOrder:
     lines: tuple[OrderLine, ...]
     total_cents: int
     created_at: datetime
+    handed_off_at: datetime | None = None
+    received_at: datetime | None = None
+    received_by_name: str = ""
+    approved_by_name: str = ""
 
 
 @dataclass(frozen=True)

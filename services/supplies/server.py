@@ -41,6 +41,7 @@ from services.supplies.model import (
     ReorderFigures,
     StockLevel,
 )
+from services.supplies.orders import OrderOutlet, outlet_from_settings
 from services.supplies.store import SuppliesStore, migrate
 
 SERVICE_NAME = supplies_pb2.DESCRIPTOR.services_by_name["SuppliesService"].full_name
@@ -182,8 +183,10 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
     """Translates each RPC to its use case."""
 
     def __init__(self, *, store: SuppliesStore, clock: Clock,
-                 window_days: int = DEFAULT_WINDOW_DAYS) -> None:
+                 window_days: int = DEFAULT_WINDOW_DAYS, outlet: OrderOutlet | None = None,
+                 ) -> None:
         self.store, self.clock, self.window_days = store, clock, window_days
+        self.outlet = outlet
 
     def ListItems(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):
@@ -252,13 +255,14 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
                 slack_channel_id=request.slack_channel_id,
                 slack_message_ts=request.slack_message_ts,
                 caller=_caller(context), idempotency_key=_idempotency_key(context),
-                store=self.store, clock=self.clock)
+                store=self.store, clock=self.clock, outlet=self.outlet)
             return supplies_pb2.DecideProposalResponse(proposal=proposal_message(proposal))
 
     def ScanReorders(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):
             proposals = usecases.scan_reorders(unit_id=request.unit_id, store=self.store,
-                                               clock=self.clock, window_days=self.window_days)
+                                               clock=self.clock, window_days=self.window_days,
+                                               outlet=self.outlet)
             return supplies_pb2.ScanReordersResponse(
                 proposals=[proposal_message(p) for p in proposals])
 
@@ -273,16 +277,21 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
 def create_server(
     *, store: SuppliesStore, clock: Clock, address: str = "127.0.0.1:0",
     window_days: int = DEFAULT_WINDOW_DAYS, security: rpc.ServerSecurity | None = None,
+    outlet: OrderOutlet | None = None,
 ) -> tuple[grpc.Server, int]:
-    """A supplies server with health and reflection, bound but not started; port 0 → OS picks."""
+    """A supplies server with health and reflection, bound but not started; port 0 → OS picks.
+
+    Approved orders go to `outlet` after each approval (None: they stay pending hand-off).
+    """
     server, port, _ = _create(store=store, clock=clock, address=address, window_days=window_days,
-                              security=security)
+                              security=security, outlet=outlet)
     return server, port
 
 
 def _create(*, store: SuppliesStore, clock: Clock, address: str, window_days: int,  # noqa: ANN202
-            security: rpc.ServerSecurity | None = None):
-    servicer = SuppliesServicer(store=store, clock=clock, window_days=window_days)
+            security: rpc.ServerSecurity | None = None, outlet: OrderOutlet | None = None):
+    servicer = SuppliesServicer(store=store, clock=clock, window_days=window_days,
+                                outlet=outlet)
     add = functools.partial(supplies_pb2_grpc.add_SuppliesServiceServicer_to_server, servicer)
     once = rpc.IdempotencyInterceptor(SqlResponseMemo(store.engine), MUTATING_METHODS)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
@@ -295,7 +304,11 @@ def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:
     store = SuppliesStore.open(settings.database_url)
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
                                    window_days=settings.demand_window_days,
-                                   security=settings.server_security())
+                                   security=settings.server_security(),
+                                   outlet=outlet_from_settings(
+                                       orders_dir=settings.orders_dir,
+                                       webhook_url=settings.order_webhook_url,
+                                       timeout_seconds=settings.order_webhook_timeout_seconds))
     # The outbox relay publishes decisions to Redis (CLINOPS_REDIS_URL) from this process.
     relay = supplies_outbox.relay_from_environment(store.engine, clock=system_clock)
     try:

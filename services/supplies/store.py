@@ -20,7 +20,9 @@ from clinops.outbox import record
 from clinops.sql import create_db_engine, upgrade_to_head
 from services.supplies.errors import (
     AlreadyDecided,
+    AlreadyReceived,
     UnknownItem,
+    UnknownOrder,
     UnknownProposal,
     UnknownStock,
     UnknownUnit,
@@ -668,19 +670,82 @@ class SuppliesStore:
             return _already_decided(row)
 
     # ---- orders and spend ----------------------------------------------------------------
-    def purchase_orders(self, proposal_id: int | None = None) -> list[PurchaseOrder]:
+    def purchase_orders(self, proposal_id: int | None = None, *,
+                        pending_hand_off: bool = False) -> list[PurchaseOrder]:
+        """Orders, oldest first: of one proposal, or only those not yet handed off."""
         query = select(PurchaseOrderRow).order_by(PurchaseOrderRow.order_id)
         if proposal_id is not None:
             query = query.where(PurchaseOrderRow.proposal_id == proposal_id)
+        if pending_hand_off:
+            query = query.where(PurchaseOrderRow.handed_off_at.is_(None))
         with self._session() as session:
-            return [
-                PurchaseOrder(
-                    number=order_number(r.order_id), proposal_id=r.proposal_id,
-                    unit_id=r.unit_id, total_cents=r.total_cents, created_at=r.created_at,
-                    lines=tuple(OrderLine(x.sku, x.supplier, x.quantity, x.unit_cost_cents)
-                                for x in r.lines))
-                for r in session.scalars(query)
-            ]
+            return [self._purchase_order(session, r) for r in session.scalars(query)]
+
+    def get_purchase_order(self, order_id: int) -> PurchaseOrder:
+        with self._session() as session:
+            row = session.get(PurchaseOrderRow, order_id)
+            if row is None:
+                raise UnknownOrder(order_number(order_id))
+            return self._purchase_order(session, row)
+
+    def _purchase_order(self, session: Session, r: PurchaseOrderRow) -> PurchaseOrder:
+        items = {i.sku: i for i in session.scalars(select(ItemRow).where(
+            ItemRow.sku.in_([x.sku for x in r.lines])))}
+        approver = session.scalar(select(ProposalRow.decided_by_name).where(
+            ProposalRow.proposal_id == r.proposal_id)) or ""
+        return PurchaseOrder(
+            number=order_number(r.order_id), proposal_id=r.proposal_id,
+            unit_id=r.unit_id, total_cents=r.total_cents, created_at=r.created_at,
+            lines=tuple(OrderLine(x.sku, x.supplier, x.quantity, x.unit_cost_cents,
+                                  name=items[x.sku].name if x.sku in items else "",
+                                  pack_size=items[x.sku].pack_size if x.sku in items else 1)
+                        for x in r.lines),
+            handed_off_at=r.handed_off_at, received_at=r.received_at,
+            received_by_name=r.received_by_name or "", approved_by_name=approver)
+
+    def mark_handed_off(self, order_id: int, *, at: datetime) -> bool:
+        """Record the hand-off; False when it was already recorded (someone else sent it)."""
+        with self._session() as session, session.begin():
+            return session.execute(update(PurchaseOrderRow).where(
+                PurchaseOrderRow.order_id == order_id,
+                PurchaseOrderRow.handed_off_at.is_(None),
+            ).values(handed_off_at=at).execution_options(synchronize_session=False)
+            ).rowcount == 1
+
+    def receive(self, order_id: int, *, actor: Actor, at: datetime) -> PurchaseOrder:
+        """Move each line from on order to on hand, once; AlreadyReceived the second time.
+
+        The conditional UPDATE (received_at still empty) serialises two receivers: exactly one
+        sees the row change and moves the stock, in the same transaction as its audit entry.
+        """
+        who = actor.display_name or actor.slack_user_id
+        with self._session() as session, session.begin():
+            changed = session.execute(update(PurchaseOrderRow).where(
+                PurchaseOrderRow.order_id == order_id,
+                PurchaseOrderRow.received_at.is_(None),
+            ).values(received_at=at, received_by_name=who)
+             .execution_options(synchronize_session=False)).rowcount
+            if changed != 1:
+                row = session.get(PurchaseOrderRow, order_id)
+                if row is None:
+                    raise UnknownOrder(order_number(order_id))
+                raise AlreadyReceived(
+                    f"{order_number(order_id)} was already received by "
+                    f"{row.received_by_name or 'someone'} on {row.received_at:%Y-%m-%d %H:%M} UTC")
+            row = session.get(PurchaseOrderRow, order_id)
+            assert row is not None
+            for line in row.lines:
+                # Never below zero: a count may already have corrected on order by hand.
+                session.execute(update(StockTableRow).where(
+                    StockTableRow.unit_id == row.unit_id, StockTableRow.sku == line.sku,
+                ).values(on_hand=StockTableRow.on_hand + line.quantity,
+                         on_order=func.max(StockTableRow.on_order - line.quantity, 0)
+                         if session.bind.dialect.name == "sqlite"
+                         else func.greatest(StockTableRow.on_order - line.quantity, 0)))
+            session.add(_audit_row(AuditEntry(
+                at, actor, "receive", order_number(order_id), "RECEIVED",
+                ", ".join(f"{x.sku}+{x.quantity}" for x in row.lines))))
+        return self.get_purchase_order(order_id)
 
     def spend_since(self, unit_id: str, since: datetime) -> int:
         """What a unit's approved orders since `since` cost, in cents."""

@@ -158,6 +158,9 @@ class PurchaseOrderRow(Base):
     unit_id: Mapped[str] = mapped_column(ForeignKey("units.unit_id"))
     total_cents: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    handed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    received_by_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
     lines: Mapped[list[PurchaseOrderLineRow]] = relationship(
         order_by="PurchaseOrderLineRow.sku", lazy="selectin"
     )
