@@ -22,12 +22,14 @@ from services.supplies.config import SuppliesSettings
 from services.supplies.domain import DEFAULT_WINDOW_DAYS
 from services.supplies.errors import (
     AlreadyDecided,
+    AlreadyReceived,
     InvalidInput,
     NoApproverWithinLimit,
     NotAnApprover,
     NotIdentified,
     SuppliesError,
     UnknownItem,
+    UnknownOrder,
     UnknownProposal,
     UnknownStock,
     UnknownUnit,
@@ -48,7 +50,7 @@ SERVICE_NAME = supplies_pb2.DESCRIPTOR.services_by_name["SuppliesService"].full_
 # A repeated idempotency key on these gets the first answer back (clinops.rpc); DecideProposal
 # keeps its key with the decision itself, in the same transaction.
 MUTATING_METHODS = tuple(f"/{SERVICE_NAME}/{name}" for name in (
-    "RecordCount", "SetPar", "ImportStock", "SetProposalMessage"))
+    "RecordCount", "SetPar", "ImportStock", "SetProposalMessage", "ReceivePurchaseOrder"))
 log = logging.getLogger(__name__)
 
 # The one table from domain errors to status codes.
@@ -60,6 +62,8 @@ STATUS_OF: dict[type[SuppliesError], grpc.StatusCode] = {
     NotIdentified: grpc.StatusCode.UNAUTHENTICATED,
     NotAnApprover: grpc.StatusCode.PERMISSION_DENIED,
     AlreadyDecided: grpc.StatusCode.FAILED_PRECONDITION,
+    UnknownOrder: grpc.StatusCode.NOT_FOUND,
+    AlreadyReceived: grpc.StatusCode.FAILED_PRECONDITION,
     NoApproverWithinLimit: grpc.StatusCode.FAILED_PRECONDITION,
 }
 _DECISIONS = {
@@ -272,6 +276,25 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
                 proposal_id=request.proposal_id, slack_channel_id=request.slack_channel_id,
                 slack_message_ts=request.slack_message_ts, store=self.store, clock=self.clock)
             return supplies_pb2.SetProposalMessageResponse(proposal=proposal_message(proposal))
+
+    def ReceivePurchaseOrder(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            caller = _caller(context)
+            order = usecases.receive_purchase_order(
+                purchase_order_id=request.purchase_order_id, caller=caller, store=self.store,
+                clock=self.clock)
+            stock = {line.sku: self.store.get_stock(order.unit_id, line.sku)
+                     for line in order.lines}
+            return supplies_pb2.ReceivePurchaseOrderResponse(
+                purchase_order_id=order.number, unit_id=order.unit_id,
+                lines=[supplies_pb2.ReceivedLine(
+                    sku=x.sku, name=x.name, quantity=x.quantity,
+                    on_hand=stock[x.sku].on_hand, on_order=stock[x.sku].on_order)
+                    for x in order.lines],
+                received_by=common_pb2.Actor(
+                    slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                    display_name=order.received_by_name),
+                received_at=_timestamp(order.received_at or self.clock()))
 
 
 def create_server(
