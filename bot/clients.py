@@ -250,6 +250,13 @@ class SuppliesClient(ServiceClient):
         return (await self.call(self.stub.DecideProposal, request,
                                 idempotency_key=idempotency_key)).proposal
 
+    async def receive_purchase_order(
+        self, purchase_order_id: str
+    ) -> supplies_pb2.ReceivePurchaseOrderResponse:
+        """Delivered: its lines move from on order to on hand (once; the service checks who)."""
+        request = supplies_pb2.ReceivePurchaseOrderRequest(purchase_order_id=purchase_order_id)
+        return await self.call(self.stub.ReceivePurchaseOrder, request)
+
 
 class TrainingClient(ServiceClient):
     service = "Training"
