@@ -35,7 +35,7 @@ from clinops.demo.modals import (
     view_closed_body,
     view_submission_body,
 )
-from clinops.slack_standin import RESPONSE_URL_METHOD, RecordedCall, SlackStandIn
+from clinops.slack_standin import RESPONSE_URL_METHOD, UPLOAD_METHOD, RecordedCall, SlackStandIn
 
 API_APP_ID = "A0CLINOPS"
 TEAM_DOMAIN = "clinops-demo"
@@ -329,6 +329,9 @@ class Console:
     _modal: Modal | None = None
     # Delivers what the services published (outbox relay → in-process stream → notifier).
     announce: Callable[[], Awaitable[None]] | None = None
+    # Where uploaded files (the digest's charts) are saved to be opened; None: not saved.
+    charts_dir: Path | None = None
+    _uploads: dict[str, str] = field(default_factory=dict)
     # The demo's clock and scheduler (`tick`); None where the console runs without them.
     scheduler: Any = None
 
@@ -514,6 +517,9 @@ class Console:
                                                message=call.body)
             elif call.method in ("views.open", "views.push", "views.update"):
                 self._open_modal(call)
+            elif call.method in ("files.getUploadURLExternal", UPLOAD_METHOD,
+                                 "files.completeUploadExternal"):
+                self._show_upload_step(call)
             elif call.method == "views.publish":
                 view = call.body.get("view") or {}
                 title = _text_of(view.get("title")) or view.get("type")
@@ -561,6 +567,29 @@ class Console:
             self._show_calls(calls, [], printed=True)
         else:
             self.say("Nothing was sent.")
+            self.say()
+
+    def _show_upload_step(self, call: RecordedCall) -> None:
+        """files_upload_v2's three steps: the file is saved, the shared message lists its path."""
+        if call.method == "files.getUploadURLExternal":
+            self._uploads[call.answer.get("file_id", "")] = call.body.get("filename", "file")
+        elif call.method == UPLOAD_METHOD:
+            name = Path(self._uploads.get(call.name, call.name)).name
+            if self.charts_dir is not None and name.endswith(".png"):
+                self.charts_dir.mkdir(parents=True, exist_ok=True)
+                (self.charts_dir / name).write_bytes(call.body.get("raw", b""))
+                self._uploads[call.name] = str(self.charts_dir / name)
+        else:
+            where = call.body.get("channel_id") or call.body.get("channels", "")
+            self.say("--- files.completeUploadExternal ---")
+            self.say(f"(shared in {where})")
+            if call.body.get("initial_comment"):
+                self.say(mrkdwn_to_text(str(call.body["initial_comment"])))
+            files = call.body.get("files")
+            files = _json_or_text(files) if isinstance(files, str) else files
+            for file in files if isinstance(files, list) else []:
+                self.say(f"  [file] {file.get('title', '')}: "
+                         f"{self._uploads.get(file.get('id', ''), file.get('id', ''))}")
             self.say()
 
     # ---- modals ---------------------------------------------------------------------------
@@ -856,7 +885,8 @@ async def run_demo(
         featured = list(hospital.featured_users())
         console = Console(app=app, slack=slack, signing_secret=signing_secret,
                           actor=slack_user_of(featured[0]), directory=directory, out=stdout,
-                          scheduler=scheduler, announce=announce)
+                          scheduler=scheduler, announce=announce,
+                          charts_dir=data_dir / "charts")
         console.say(f"ClinOps demo — {len(hospital.units)} units, {len(hospital.staff)} staff, "
                     "no Slack workspace needed.")
         console.say(f"You are acting as {console.describe(console.actor)}, "

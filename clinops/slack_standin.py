@@ -316,7 +316,9 @@ class SlackStandIn:
                 headers = {key.lower(): value for key, value in self.headers.items()}
                 if path.startswith("/upload/"):
                     uploaded = {"bytes": len(raw),
-                                "content": raw.decode("utf-8", errors="replace")}
+                                "content": raw.decode("utf-8", errors="replace"),
+                                # Exactly as sent: the console saves uploaded PNGs from it.
+                                "raw": raw}
                     standin._record(RecordedCall(UPLOAD_METHOD, uploaded, headers,
                                                  datetime.now(UTC), path.rsplit("/", 1)[-1]))
                     self._reply(200, f"OK - {len(raw)}".encode(), "text/plain")

@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
-from bot.scheduler import jobs, staffing_jobs, supplies_jobs
+from bot.scheduler import digest_jobs, jobs, staffing_jobs, supplies_jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.leader import LeaderElection
 from bot.scheduler.links import StaffingLink, TrainingLink
@@ -102,6 +102,7 @@ def build(settings: SchedulerSettings) -> tuple[SchedulerProcess, list]:
     jobs.schedule_jobs(scheduler, settings)
     staffing_jobs.schedule_jobs(scheduler, settings)
     supplies_jobs.schedule_jobs(scheduler, settings)
+    digest_jobs.schedule_jobs(scheduler, settings)
     process = SchedulerProcess(scheduler, election)
     probe_redis = redis.Redis.from_url(settings.redis_url, socket_timeout=READY_TIMEOUT_SECONDS,
                                        socket_connect_timeout=READY_TIMEOUT_SECONDS)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import grpc
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.scheduler import jobs, staffing_jobs, supplies_jobs
+from bot.scheduler import digest_jobs, jobs, staffing_jobs, supplies_jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.links import StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
@@ -144,6 +144,7 @@ class DemoScheduler:
         jobs.schedule_jobs(scheduler, settings)
         staffing_jobs.schedule_jobs(scheduler, settings)
         supplies_jobs.schedule_jobs(scheduler, settings)
+        digest_jobs.schedule_jobs(scheduler, settings)
         demo._jobs = scheduler.get_jobs()
         return demo
 

@@ -1,0 +1,129 @@
+"""The weekly unit digest job: each unit's week in three charts, posted to the unit's channel.
+
+Thin: staffing, training and supplies answer the numbers (bot/digest.py asks them, the same
+questions `/clinops report` asks); this job renders and uploads. One post per unit and day,
+claimed in the scheduler's marks so a retried or coalesced run never posts it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot import digest
+from bot.scheduler import jobs
+from bot.scheduler.config import SchedulerSettings
+from bot.scheduler.links import StaffingLink, TrainingLink, _metadata
+from bot.scheduler.marks import Marks
+from bot.scheduler.scans import Report
+from bot.scheduler.supplies_jobs import SuppliesLink
+from clinops.clock import Clock
+from clinops.common.v1 import common_pb2
+from clinops.staffing.v1 import staffing_pb2
+from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
+from clinops.training.v1 import training_pb2
+
+log = logging.getLogger(__name__)
+WEEKLY_UNIT_JOB = "digest.weekly_unit"
+SHIFTS = {digest.DAY: common_pb2.SHIFT_DAY, digest.NIGHT: common_pb2.SHIFT_NIGHT}
+
+
+def _date(day: date) -> common_pb2.Date:
+    return common_pb2.Date(year=day.year, month=day.month, day=day.day)
+
+
+def digest_key(unit_id: str, day: date) -> str:
+    return f"unit-digest:{unit_id}:{day.isoformat()}"
+
+
+async def _unit_digest(unit: staffing_pb2.Unit, *, today: date, staffing: StaffingLink,
+                       training: TrainingLink, supplies: SuppliesLink | None
+                       ) -> digest.UnitDigest:
+    # The blocking stubs answer in this job's own thread; asyncio only shares bot/digest.py.
+    async def gap_of(day: date, shift: str) -> int | None:
+        answer = staffing.stub.GetShiftGaps(staffing_pb2.GetShiftGapsRequest(
+            unit_id=unit.unit_id, day=common_pb2.DaySpec(date=_date(day)), shift=SHIFTS[shift]),
+            timeout=staffing.deadline, metadata=_metadata())
+        return sum(g.gap for g in answer.gaps) if answer.census_recorded else None
+
+    async def compliance_on(day: date) -> tuple[int, int]:
+        answer = training.stub.GetUnitCompliance(training_pb2.GetUnitComplianceRequest(
+            unit_id=unit.unit_id, on=_date(day)), timeout=training.deadline,
+            metadata=_metadata())
+        return answer.staff_count, answer.fully_compliant
+
+    async def proposals_of() -> list[supplies_pb2.Proposal]:
+        if supplies is None:
+            return []
+        async with supplies.channel() as channel:
+            answer = await supplies_pb2_grpc.SuppliesServiceStub(channel).ListProposals(
+                supplies_pb2.ListProposalsRequest(unit_id=unit.unit_id),
+                timeout=supplies.deadline_seconds, metadata=_metadata())
+        return list(answer.proposals)
+
+    return await digest.gather(unit_id=unit.unit_id, today=today,
+                               zone=ZoneInfo(unit.time_zone or "UTC"), gap_of=gap_of,
+                               compliance_on=compliance_on, proposals_of=proposals_of)
+
+
+def post_unit_digests(*, today: date, clock: Clock, staffing: StaffingLink,
+                      training: TrainingLink, supplies: SuppliesLink | None,
+                      slack: WebClient, marks: Marks) -> Report:
+    """Each unit with a channel gets its digest text and three charts, once for `today`."""
+    report = Report()
+    units = staffing.stub.ListUnits(staffing_pb2.ListUnitsRequest(), timeout=staffing.deadline,
+                                    metadata=_metadata()).units
+    for unit in units:
+        if not unit.slack_channel_id:
+            report.skipped += 1
+            continue
+        key = digest_key(unit.unit_id, today)
+        if not marks.claim(key, clock()):
+            report.skipped += 1
+            continue
+        try:
+            week = asyncio.run(_unit_digest(unit, today=today, staffing=staffing,
+                                            training=training, supplies=supplies))
+            slack.files_upload_v2(channel=unit.slack_channel_id,
+                                  file_uploads=digest.chart_files(week),
+                                  initial_comment=digest.digest_text(week))
+        except SlackClientError as error:
+            log.warning("weekly digest of %s refused (%s); released for the next run",
+                        unit.unit_id, type(error).__name__)
+            marks.release(key)
+            report.failed += 1
+            continue
+        except Exception:
+            marks.release(key)
+            raise
+        report.sent += 1
+    return report
+
+
+def weekly_unit_digest() -> Report | None:
+    """Weekly: each unit's staffing gaps, compliance and spend, as charts in its channel."""
+    runtime = jobs._leading_runtime()
+    if runtime is None:
+        return None
+    report = post_unit_digests(today=runtime.today(), clock=runtime.clock,
+                               staffing=runtime.staffing, training=runtime.training,
+                               supplies=runtime.supplies, slack=runtime.slack,
+                               marks=runtime.marks)
+    log.info("weekly unit digest: %s", report)
+    return report
+
+
+def schedule_jobs(scheduler: BaseScheduler, settings: SchedulerSettings) -> None:
+    """Add (or replace) the weekly unit digest: the managers' digest day and time, weekly."""
+    scheduler.add_job(weekly_unit_digest, CronTrigger(
+        day_of_week=settings.digest_weekday, hour=settings.digest_hour,
+        minute=settings.digest_minute, timezone=ZoneInfo(settings.time_zone)),
+        id=WEEKLY_UNIT_JOB, name="weekly unit digest", replace_existing=True, coalesce=True,
+        max_instances=1, misfire_grace_time=settings.misfire_grace_seconds)
