@@ -138,6 +138,19 @@ def count_blocks(response: supplies_pb2.RecordCountResponse, *, posted_in: str =
                          text=MarkdownTextObject(text=count_text(response, posted_in=posted_in)))]
 
 
+def receipt_text(received: supplies_pb2.ReceivePurchaseOrderResponse) -> str:
+    """What a receipt moved into stock, line by line, with the unit's stock after it."""
+    lines = "\n".join(
+        f"• *{x.name or x.sku}* ({x.sku}): +{x.quantity} on hand → {x.on_hand} on hand, "
+        f"{x.on_order} on order" for x in received.lines)
+    return (f"Received {received.purchase_order_id} into {received.unit_id} "
+            f"({len(received.lines)} line{'s' if len(received.lines) != 1 else ''}):\n{lines}")
+
+
+def receipt_blocks(received: supplies_pb2.ReceivePurchaseOrderResponse) -> list[Block]:
+    return [SectionBlock(text=MarkdownTextObject(text=receipt_text(received)))]
+
+
 # ---- the proposal in the unit channel ---------------------------------------------------------
 
 def figures_text(line: supplies_pb2.ProposalLine) -> str:

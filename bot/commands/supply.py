@@ -19,6 +19,8 @@ from bot.blocks.supplies import (
     count_text,
     edit_block_id,
     edit_modal,
+    receipt_blocks,
+    receipt_text,
     reject_modal,
     stock_status_blocks,
     stock_status_text,
@@ -32,13 +34,17 @@ from clinops.supplies.v1 import supplies_pb2
 
 COMMAND = "/supply"
 USAGE = (
-    "*Usage:* `/supply status <unit>` · `/supply count <unit> <sku> <qty>` · `/supply help`\n"
+    "*Usage:* `/supply status <unit>` · `/supply count <unit> <sku> <qty>` · "
+    "`/supply receive <PO>` · `/supply help`\n"
     "• `/supply status ICU` — what is at or below reorder point, below par or out, critical "
     "first\n"
     "• `/supply count ICU CHG-CLOTH 12` — a physical count; at or below the reorder point it "
-    "proposes a reorder in the unit's channel"
+    "proposes a reorder in the unit's channel\n"
+    "• `/supply receive PO-00001` — a delivered order: its quantities move from on order to on "
+    "hand"
 )
 _UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_&.-]{0,15}$")
+_ORDER = re.compile(r"^(PO-?)?[0-9]{1,9}$", re.IGNORECASE)
 _SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 # Refusals the person can act on, shown to them alone; anything else goes to the error handler.
 REFUSALS = frozenset({grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT,
@@ -59,12 +65,17 @@ class CountEntry:
 
 
 @dataclass(frozen=True)
+class Receipt:
+    purchase_order_id: str
+
+
+@dataclass(frozen=True)
 class SupplyUsage:
     problem: str | None = None
 
 
-def parse_supply(text: str) -> StatusQuery | CountEntry | SupplyUsage:
-    """`status <unit>` or `count <unit> <sku> <qty>`; anything else is usage, saying why."""
+def parse_supply(text: str) -> StatusQuery | CountEntry | Receipt | SupplyUsage:
+    """`status <unit>`, `count <unit> <sku> <qty>` or `receive <PO>`; else usage, saying why."""
     words = (text or "").split()
     if not words or words[0].lower() == "help":
         return SupplyUsage()
@@ -87,6 +98,12 @@ def parse_supply(text: str) -> StatusQuery | CountEntry | SupplyUsage:
         if not quantity.isdigit():
             return SupplyUsage(f"The quantity must be a whole number of items, not `{quantity}`.")
         return CountEntry(unit_id.upper(), sku.upper(), int(quantity))
+    if verb == "receive":
+        if len(rest) != 1:
+            return SupplyUsage("Name one purchase order, e.g. `/supply receive PO-00001`.")
+        if not _ORDER.match(rest[0]):
+            return SupplyUsage(f"`{rest[0]}` is not a purchase order number such as PO-00001.")
+        return Receipt(rest[0].upper())
     return SupplyUsage(f"I don't understand `{words[0]}`.")
 
 
@@ -99,7 +116,7 @@ def refusal_text(error: ServiceCallError) -> str:
 
 async def supply(ack: AsyncAck, command: dict, respond: AsyncRespond, context: dict,
                  client: AsyncWebClient) -> None:
-    """ack → GetStockStatus or RecordCount → blocks → ephemeral reply."""
+    """ack → GetStockStatus, RecordCount or ReceivePurchaseOrder → blocks → ephemeral reply."""
     await ack()
     parsed = parse_supply(command.get("text", ""))
     if isinstance(parsed, SupplyUsage):
@@ -113,6 +130,11 @@ async def supply(ack: AsyncAck, command: dict, respond: AsyncRespond, context: d
             await respond(response_type="ephemeral",
                           blocks=stock_status_blocks(parsed.unit_id, levels),
                           text=stock_status_text(parsed.unit_id, levels))
+            return
+        if isinstance(parsed, Receipt):
+            received = await supplies.receive_purchase_order(parsed.purchase_order_id)
+            await respond(response_type="ephemeral", blocks=receipt_blocks(received),
+                          text=receipt_text(received))
             return
         counted = await supplies.record_count(parsed.unit_id, parsed.sku, parsed.quantity)
         posted_in = await _post_or_update(counted, supplies, client)
