@@ -1,0 +1,50 @@
+"""Receiving a purchase order as a new user would in `clinops demo` (stdin → stdout)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = """\
+/supply status ICU
+/supply count ICU CHG-CLOTH 2
+as Denise
+click 1
+/supply receive PO-00001
+/supply receive PO-00001
+/supply status ICU
+as Derek
+/supply receive PO-00001
+/supply receive soon
+"""
+
+
+@pytest.fixture(scope="module")
+def transcript(tmp_path_factory) -> str:
+    cwd: Path = tmp_path_factory.mktemp("demo")
+    result = subprocess.run([sys.executable, "-m", "clinops.cli", "demo"], input=SCRIPT,
+                            capture_output=True, text=True, cwd=cwd, timeout=90)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_manager_receives_the_approved_order_and_on_hand_rises(transcript: str) -> None:
+    received = transcript[transcript.index("Received PO-00001 into ICU (1 line):"):]
+    assert "(CHG-CLOTH): +96 on hand → 98 on hand, 0 on order" in received
+    # Before the receipt CHG cloths were short; after it, status no longer lists them.
+    first, last = transcript.split("Supplies short — ICU")[1], \
+        transcript.split("Supplies short — ICU")[2]
+    assert "(CHG-CLOTH)" in first.split("\n\n")[0]
+    assert "(CHG-CLOTH)" not in last.split("\n\n")[0]
+
+
+def test_a_second_receipt_names_who_received_it(transcript: str) -> None:
+    assert "PO-00001 was already received by Denise Okafor" in transcript
+
+
+def test_a_staff_nurse_cannot_receive_and_a_bad_number_gets_the_usage(transcript: str) -> None:
+    derek = transcript[transcript.index("Now acting as Derek"):]
+    assert "Only ICU's approvers may receive PO-00001" in derek
+    assert "soon is not a purchase order number such as PO-00001." in derek
+    assert "/supply receive PO-00001 — a delivered order" in derek
