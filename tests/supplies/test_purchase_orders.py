@@ -169,3 +169,24 @@ def test_a_malformed_order_number_is_invalid_naming_the_field(store: SuppliesSto
         usecases.receive_purchase_order(purchase_order_id="RP-1", caller=MANAGER, store=store,
                                         clock=CLOCK)
     assert "purchase_order_id" in refused.value.violations
+
+
+def test_the_folder_is_the_default_outlet_and_a_webhook_url_replaces_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.supplies.config import SuppliesSettings
+    from services.supplies.orders import outlet_from_settings
+
+    def outlet() -> OrderOutlet:
+        settings = SuppliesSettings()
+        return outlet_from_settings(orders_dir=settings.orders_dir,
+                                    webhook_url=settings.order_webhook_url,
+                                    timeout_seconds=settings.order_webhook_timeout_seconds)
+
+    monkeypatch.delenv("CLINOPS_SUPPLIES_ORDER_WEBHOOK_URL", raising=False)
+    monkeypatch.delenv("CLINOPS_SUPPLIES_ORDERS_DIR", raising=False)
+    default = outlet()
+    assert isinstance(default, FolderOutlet)
+    assert default.folder == Path("data/purchase-orders")
+    monkeypatch.setenv("CLINOPS_SUPPLIES_ORDER_WEBHOOK_URL", "http://127.0.0.1:9/orders")
+    assert isinstance(outlet(), WebhookOutlet)
