@@ -771,6 +771,7 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     from services.staffing import seed as staffing_seed
     from services.staffing import server as staffing_server
     from services.staffing import store as staffing_store
+    from services.supplies import orders as supplies_orders
     from services.supplies import seed as supplies_seed
     from services.supplies import server as supplies_server
     from services.supplies import store as supplies_store
@@ -797,7 +798,10 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     training, training_port = training_server.create_server(store=training_db, clock=clock)
     staffing, staffing_port = staffing_server.create_server(
         store=store, clock=clock, training_target=f"127.0.0.1:{training_port}")
-    supplies, supplies_port = supplies_server.create_server(store=supplies_db, clock=clock)
+    # Approved orders are handed off as files, as `clinops serve supplies` does by default.
+    supplies, supplies_port = supplies_server.create_server(
+        store=supplies_db, clock=clock,
+        outlet=supplies_orders.FolderOutlet(data_dir / "purchase-orders"))
     for server in (staffing, supplies, training):
         server.start()
     from clinops.outbox import InProcessStream

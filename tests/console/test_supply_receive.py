@@ -1,5 +1,6 @@
 """Receiving a purchase order as a new user would in `clinops demo` (stdin → stdout)."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -21,12 +22,24 @@ as Derek
 
 
 @pytest.fixture(scope="module")
-def transcript(tmp_path_factory) -> str:
-    cwd: Path = tmp_path_factory.mktemp("demo")
+def demo_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="module")
+def transcript(demo_dir: Path) -> str:
     result = subprocess.run([sys.executable, "-m", "clinops.cli", "demo"], input=SCRIPT,
-                            capture_output=True, text=True, cwd=cwd, timeout=90)
+                            capture_output=True, text=True, cwd=demo_dir, timeout=90)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def test_the_approved_order_is_handed_off_as_a_file_in_the_demo_data_folder(
+    transcript: str, demo_dir: Path,
+) -> None:
+    order = json.loads((demo_dir / "data/demo/purchase-orders/PO-00001.json").read_text())
+    assert order["unit"] == "ICU" and order["lines"][0]["sku"] == "CHG-CLOTH"
+    assert order["lines"][0]["quantity"] == 96
 
 
 def test_the_manager_receives_the_approved_order_and_on_hand_rises(transcript: str) -> None:
