@@ -1,16 +1,13 @@
 """Scheduler settings, from the environment only (CLINOPS_SCHEDULER_*); the token is a secret."""
 
-from pathlib import Path
-from typing import Self
 
-import grpc
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
-from clinops.rpc import channel_credentials, is_loopback
+from clinops.client_settings import ServiceTargets
 
 
-class SchedulerSettings(BaseSettings):
+class SchedulerSettings(ServiceTargets):
     """What `clinops scheduler` needs: its job store, the leader lock, services and Slack."""
 
     model_config = SettingsConfigDict(env_prefix="CLINOPS_SCHEDULER_", populate_by_name=True,
@@ -55,60 +52,5 @@ class SchedulerSettings(BaseSettings):
     rpc_deadline_seconds: float = Field(default=5.0, gt=0)
     bot_token: SecretStr = Field(validation_alias="SLACK_BOT_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
-    staffing_target: str = Field(
-        default="127.0.0.1:50051", validation_alias="CLINOPS_STAFFING_TARGET"
-    )
-    training_target: str = Field(
-        default="127.0.0.1:50053", validation_alias="CLINOPS_TRAINING_TARGET"
-    )
-    supplies_target: str = Field(
-        default="127.0.0.1:50052", validation_alias="CLINOPS_SUPPLIES_TARGET"
-    )
     port: int = Field(default=3001, ge=0, le=65535,
                       description="Port of the scheduler's GET /readyz (0: the OS chooses)")
-    # Off-box services speak TLS only and want the stack's service credential, as for the bot.
-    tls_root_cert_file: Path | None = Field(
-        default=None, validation_alias="CLINOPS_TLS_ROOT_CERT_FILE",
-        description="PEM CA certificate the scheduler trusts for the services' TLS")
-    service_token: SecretStr | None = Field(
-        default=None, validation_alias="CLINOPS_SERVICE_TOKEN",
-        description="The stack's shared service credential the scheduler presents")
-    service_token_file: Path | None = Field(
-        default=None, validation_alias="CLINOPS_SERVICE_TOKEN_FILE",
-        description="File holding the service credential (instead of CLINOPS_SERVICE_TOKEN)")
-
-    @model_validator(mode="after")
-    def _off_box_services_need_tls_and_a_credential(self) -> Self:
-        for name, path in (("CLINOPS_TLS_ROOT_CERT_FILE", self.tls_root_cert_file),
-                           ("CLINOPS_SERVICE_TOKEN_FILE", self.service_token_file)):
-            if path is not None and not path.is_file():
-                raise ValueError(f"{name} names {path}, which is not a readable file")
-        targets = {"CLINOPS_STAFFING_TARGET": self.staffing_target,
-                   "CLINOPS_TRAINING_TARGET": self.training_target,
-                   "CLINOPS_SUPPLIES_TARGET": self.supplies_target}
-        off_box = [name for name, target in targets.items() if not is_loopback(target)]
-        if off_box or self.tls_root_cert_file is not None or self.service_token_value():
-            missing = [name for name, present in (
-                ("CLINOPS_TLS_ROOT_CERT_FILE", self.tls_root_cert_file is not None),
-                ("CLINOPS_SERVICE_TOKEN (or CLINOPS_SERVICE_TOKEN_FILE)",
-                 bool(self.service_token_value()))) if not present]
-            if missing:
-                why = (f"{', '.join(off_box)} not loopback" if off_box
-                       else "service TLS is partly configured")
-                raise ValueError(f"{why}: set {', '.join(missing)}")
-        return self
-
-    def service_token_value(self) -> str:
-        """The service credential, from the variable or the file it names; empty when unset."""
-        if self.service_token is not None and self.service_token.get_secret_value():
-            return self.service_token.get_secret_value()
-        if self.service_token_file is not None and self.service_token_file.is_file():
-            return self.service_token_file.read_text().strip()
-        return ""
-
-    def service_credentials(self) -> grpc.ChannelCredentials | None:
-        """TLS (trusting the root cert) + token for every service call, or None for plaintext."""
-        if self.tls_root_cert_file is None:
-            return None
-        return channel_credentials(root_cert=self.tls_root_cert_file.read_bytes(),
-                                   token=self.service_token_value())
