@@ -257,6 +257,11 @@ class SuppliesClient(ServiceClient):
         request = supplies_pb2.ReceivePurchaseOrderRequest(purchase_order_id=purchase_order_id)
         return await self.call(self.stub.ReceivePurchaseOrder, request)
 
+    async def get_unit_budget(self, unit_id: str) -> supplies_pb2.GetUnitBudgetResponse:
+        """The unit's monthly budget and approved spend this month, in its facility's month."""
+        request = supplies_pb2.GetUnitBudgetRequest(unit_id=unit_id)
+        return await self.call(self.stub.GetUnitBudget, request)
+
 
 class TrainingClient(ServiceClient):
     service = "Training"

@@ -8,13 +8,12 @@ and the pictures are the same for both. Aggregates only: counts and percentages,
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import charts
-from clinops.supplies.v1 import supplies_pb2
 
 DAY, NIGHT = "day", "night"
 PAST_DAYS = 7
@@ -24,8 +23,8 @@ PAST_WEEKS = 8
 GapOf = Callable[[date, str], Awaitable[int | None]]
 # date -> (staff count, fully compliant) on that date.
 ComplianceOn = Callable[[date], Awaitable[tuple[int, int]]]
-# The unit's reorder proposals (every state).
-ProposalsOf = Callable[[], Awaitable[Sequence[supplies_pb2.Proposal]]]
+# (approved spend this month, monthly budget) in cents, as supplies counts the facility's month.
+BudgetOf = Callable[[], Awaitable[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -53,33 +52,16 @@ def percent(staff: int, compliant: int) -> float | None:
     return None if staff == 0 else 100.0 * compliant / staff
 
 
-def month_to_date_spend(proposals: Sequence[supplies_pb2.Proposal], *, today: date,
-                        zone: ZoneInfo) -> tuple[int, int]:
-    """(approved spend this month, monthly budget) in cents, from the unit's proposals."""
-    spent = 0
-    budget = 0
-    for proposal in proposals:
-        budget = max(budget, proposal.monthly_budget_cents)
-        if proposal.state != supplies_pb2.PROPOSAL_STATE_APPROVED:
-            continue
-        decided = proposal.decided_at.ToDatetime().replace(tzinfo=ZoneInfo("UTC"))
-        local = decided.astimezone(zone).date()
-        if (local.year, local.month) == (today.year, today.month) and local <= today:
-            spent += proposal.total_cents
-    return spent, budget
-
-
-async def gather(*, unit_id: str, today: date, zone: ZoneInfo, gap_of: GapOf,
-                 compliance_on: ComplianceOn, proposals_of: ProposalsOf) -> UnitDigest:
-    """Ask for the past 7 days' shifts, 8 week-ends' compliance and this month's proposals."""
+async def gather(*, unit_id: str, today: date, gap_of: GapOf, compliance_on: ComplianceOn,
+                 budget_of: BudgetOf) -> UnitDigest:
+    """Ask for the past 7 days' shifts, 8 week-ends' compliance and this month's spend."""
     days = [today - timedelta(days=n) for n in range(PAST_DAYS, 0, -1)]
     shifts = [(day, shift) for day in days for shift in (DAY, NIGHT)]
     week_ends = [today - timedelta(weeks=n) for n in range(PAST_WEEKS - 1, -1, -1)]
-    gaps, compliance, proposals = await asyncio.gather(
+    gaps, compliance, (spent, budget) = await asyncio.gather(
         asyncio.gather(*(gap_of(day, shift) for day, shift in shifts)),
         asyncio.gather(*(compliance_on(day) for day in week_ends)),
-        proposals_of())
-    spent, budget = month_to_date_spend(proposals, today=today, zone=zone)
+        budget_of())
     return UnitDigest(
         unit_id=unit_id, today=today,
         shift_gaps=[(day, shift, gap) for (day, shift), gap in zip(shifts, gaps, strict=True)],

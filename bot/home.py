@@ -8,6 +8,7 @@ answer turns only its own card into "not available".
 from __future__ import annotations
 
 import asyncio
+import calendar
 import logging
 from collections.abc import Awaitable, Mapping
 from datetime import date, timedelta
@@ -105,18 +106,23 @@ async def _next_two_shifts(staffing: ServiceClient, unit_id: str) -> tuple[Shift
 
 async def readiness_card(context: AsyncBoltContext, unit: staffing_pb2.Unit) -> UnitReadiness:
     """One unit's card; each of its three parts may be None (service not answering)."""
-    shifts, compliance, stock = await asyncio.gather(
+    shifts, compliance, stock, budget = await asyncio.gather(
         _answer(_next_two_shifts(context["staffing"], unit.unit_id)),
         _answer(_rpc(context["training"], "GetUnitCompliance",
                      training_pb2.GetUnitComplianceRequest(unit_id=unit.unit_id))),
         _answer(_rpc(context["supplies"], "GetStockStatus",
-                     supplies_pb2.GetStockStatusRequest(unit_id=unit.unit_id))))
+                     supplies_pb2.GetStockStatusRequest(unit_id=unit.unit_id))),
+        _answer(_rpc(context["supplies"], "GetUnitBudget",
+                     supplies_pb2.GetUnitBudgetRequest(unit_id=unit.unit_id))))
     low = None if stock is None else tuple(
         level.item.name or level.sku for level in stock.levels if level.at_or_below_reorder_point)
     return UnitReadiness(
         unit_id=unit.unit_id, unit_name=unit.name, shifts=shifts,
         compliant=None if compliance is None else compliance.fully_compliant,
-        staff_count=None if compliance is None else compliance.staff_count, low_items=low)
+        staff_count=None if compliance is None else compliance.staff_count, low_items=low,
+        month="" if budget is None else calendar.month_name[budget.month_start.month],
+        spent_cents=None if budget is None else budget.month_to_date_spend_cents,
+        budget_cents=None if budget is None else budget.monthly_budget_cents)
 
 
 async def gather_home(context: AsyncBoltContext) -> tuple[Home, ZoneInfo]:

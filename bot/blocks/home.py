@@ -39,7 +39,8 @@ class ShiftGapLine:
 
 @dataclass(frozen=True)
 class UnitReadiness:
-    """A manager's card: the next two shifts' gaps, compliance, items at/below reorder point.
+    """A manager's card: the next two shifts' gaps, compliance, items at/below reorder point,
+    and supply spend this month against the unit's budget (month named like "November").
 
     Each part is None when its service did not answer.
     """
@@ -50,6 +51,9 @@ class UnitReadiness:
     compliant: int | None = None
     staff_count: int | None = None
     low_items: tuple[str, ...] | None = None
+    month: str = ""
+    spent_cents: int | None = None
+    budget_cents: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,7 @@ def pending_text(home: Home, zone: ZoneInfo) -> str:
 
 
 def readiness_text(card: UnitReadiness) -> str:
-    """The card's three lines: staffing gap, compliance, low stock."""
+    """The card's four lines: staffing gap, compliance, low stock, spend against budget."""
     if card.shifts is None:
         staffing = f"*Staffing:* {NOT_AVAILABLE}"
     else:
@@ -158,7 +162,19 @@ def readiness_text(card: UnitReadiness) -> str:
         supplies = (f"*Supplies:* {len(card.low_items)} at or below reorder point — "
                     + ", ".join(card.low_items[:8])
                     + (", …" if len(card.low_items) > 8 else ""))
-    return "\n".join((staffing, compliance, supplies))
+    return "\n".join((staffing, compliance, supplies, budget_line(card)))
+
+
+def budget_line(card: UnitReadiness) -> str:
+    """'*Budget:* $1,740 of $40,000 spent in November (4%)'."""
+    if card.spent_cents is None or card.budget_cents is None:
+        return f"*Budget:* {NOT_AVAILABLE}"
+    spent = f"${card.spent_cents / 100:,.0f}"
+    if not card.budget_cents:
+        return f"*Budget:* {spent} spent in {card.month} (no budget on file)"
+    share = 100 * card.spent_cents // card.budget_cents
+    return (f"*Budget:* {spent} of ${card.budget_cents / 100:,.0f} spent in {card.month} "
+            f"({share}%)")
 
 
 def home_view(home: Home, *, zone: ZoneInfo) -> View:

@@ -2,7 +2,6 @@
 
 import asyncio
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import grpc
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -13,7 +12,6 @@ from bot.blocks.messages import usage_blocks, usage_text
 from bot.clients import ServiceCallError, StaffingClient, SuppliesClient, TrainingClient
 from clinops.common.v1 import common_pb2
 from clinops.staffing.v1 import staffing_pb2
-from clinops.supplies.v1 import supplies_pb2
 from clinops.training.v1 import training_pb2
 
 COMMAND = "/clinops"
@@ -46,7 +44,6 @@ async def unit_digest(*, unit_id: str, staffing: StaffingClient, training: Train
     now = await staffing.get_shift_gaps(staffing_pb2.GetShiftGapsRequest(
         unit_id=unit_id, day=common_pb2.DaySpec(relative=common_pb2.RELATIVE_DAY_TODAY)))
     today = date(now.window.date.year, now.window.date.month, now.window.date.day)
-    zone = ZoneInfo(now.unit.time_zone or "UTC")
 
     async def gap_of(day: date, shift: str) -> int | None:
         answer = await staffing.get_shift_gaps(staffing_pb2.GetShiftGapsRequest(
@@ -59,14 +56,12 @@ async def unit_digest(*, unit_id: str, staffing: StaffingClient, training: Train
                                                                            on=_date(day)))
         return answer.staff_count, answer.fully_compliant
 
-    async def proposals_of() -> list[supplies_pb2.Proposal]:
-        answer = await supplies.call(supplies.stub.ListProposals,
-                                     supplies_pb2.ListProposalsRequest(unit_id=unit_id))
-        return list(answer.proposals)
+    async def budget_of() -> tuple[int, int]:
+        answer = await supplies.get_unit_budget(unit_id)
+        return answer.month_to_date_spend_cents, answer.monthly_budget_cents
 
-    return await digest.gather(unit_id=now.unit.unit_id or unit_id, today=today, zone=zone,
-                               gap_of=gap_of, compliance_on=compliance_on,
-                               proposals_of=proposals_of)
+    return await digest.gather(unit_id=now.unit.unit_id or unit_id, today=today,
+                               gap_of=gap_of, compliance_on=compliance_on, budget_of=budget_of)
 
 
 async def report(words: list[str], context: AsyncBoltContext, client: AsyncWebClient,

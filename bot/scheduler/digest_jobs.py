@@ -59,18 +59,17 @@ async def _unit_digest(unit: staffing_pb2.Unit, *, today: date, staffing: Staffi
             metadata=_metadata())
         return answer.staff_count, answer.fully_compliant
 
-    async def proposals_of() -> list[supplies_pb2.Proposal]:
+    async def budget_of() -> tuple[int, int]:
         if supplies is None:
-            return []
+            return 0, 0
         async with supplies.channel() as channel:
-            answer = await supplies_pb2_grpc.SuppliesServiceStub(channel).ListProposals(
-                supplies_pb2.ListProposalsRequest(unit_id=unit.unit_id),
+            answer = await supplies_pb2_grpc.SuppliesServiceStub(channel).GetUnitBudget(
+                supplies_pb2.GetUnitBudgetRequest(unit_id=unit.unit_id),
                 timeout=supplies.deadline_seconds, metadata=_metadata())
-        return list(answer.proposals)
+        return answer.month_to_date_spend_cents, answer.monthly_budget_cents
 
-    return await digest.gather(unit_id=unit.unit_id, today=today,
-                               zone=ZoneInfo(unit.time_zone or "UTC"), gap_of=gap_of,
-                               compliance_on=compliance_on, proposals_of=proposals_of)
+    return await digest.gather(unit_id=unit.unit_id, today=today, gap_of=gap_of,
+                               compliance_on=compliance_on, budget_of=budget_of)
 
 
 def post_unit_digests(*, today: date, clock: Clock, staffing: StaffingLink,

@@ -277,6 +277,17 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
                 slack_message_ts=request.slack_message_ts, store=self.store, clock=self.clock)
             return supplies_pb2.SetProposalMessageResponse(proposal=proposal_message(proposal))
 
+    def GetUnitBudget(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            budget = usecases.get_unit_budget(unit_id=request.unit_id, store=self.store,
+                                              clock=self.clock)
+            start = budget.month_start
+            return supplies_pb2.GetUnitBudgetResponse(
+                unit_id=budget.unit_id, monthly_budget_cents=budget.monthly_budget_cents,
+                month_to_date_spend_cents=budget.month_to_date_spend_cents,
+                month_start=common_pb2.Date(year=start.year, month=start.month, day=start.day),
+                time_zone=budget.time_zone)
+
     def ReceivePurchaseOrder(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):
             caller = _caller(context)

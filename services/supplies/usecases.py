@@ -80,6 +80,15 @@ class ImportResult:
     proposals: tuple[Proposal, ...]
 
 
+@dataclass(frozen=True)
+class UnitBudget:
+    unit_id: str
+    monthly_budget_cents: int
+    month_to_date_spend_cents: int
+    month_start: date
+    time_zone: str
+
+
 # ---- input checks ---------------------------------------------------------------------------
 
 def check_unit_id(unit_id: str, *, field: str = "unit_id") -> str:
@@ -338,6 +347,16 @@ def get_stock_status(*, unit_id: str, store: Store, clock: Clock,
     short = [lv for lv in levels
              if lv.at_or_below_reorder_point or lv.below_par or lv.out_of_stock]
     return sorted(short, key=_status_order)
+
+
+def get_unit_budget(*, unit_id: str, store: Store, clock: Clock) -> UnitBudget:
+    """A unit's monthly budget and its approved spend since the facility's month began."""
+    unit = store.get_unit(check_unit_id(unit_id))
+    zone = _zone(unit)
+    since = domain.month_start(clock(), zone)
+    return UnitBudget(unit_id=unit.unit_id, monthly_budget_cents=unit.monthly_budget_cents,
+                      month_to_date_spend_cents=store.spend_since(unit.unit_id, since),
+                      month_start=since.date(), time_zone=unit.time_zone)
 
 
 def get_proposal(*, proposal_id: str, store: Store, clock: Clock) -> Proposal:

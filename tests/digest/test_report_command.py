@@ -90,6 +90,8 @@ async def test_report_answers_with_the_digest_and_sends_the_charts_to_the_caller
     assert reply["response_type"] == "ephemeral"
     assert reply["text"].startswith("*ICU weekly digest* (7 days to 2026-11-26)")
     assert "fully compliant" in reply["text"]
+    # No proposal on the ICU yet: the budget still comes from supplies.
+    assert "$0 approved in November 2026, 0% of the $40,000 budget." in reply["text"]
     assert "The 3 charts are in your DM with ClinOps." in reply["text"]
     [dm] = slack.calls("conversations.open")
     assert dm.body["users"] == charge_nurse.user_id

@@ -99,14 +99,16 @@ def test_a_digest_slack_refuses_is_posted_at_the_next_run(post, slack: SlackStan
     assert len(shared_uploads(slack)) == failed.sent + retried.sent
 
 
-def test_spend_against_budget_comes_from_the_units_proposals(post, services: DemoServices,  # noqa: ANN001
-                                                             slack: SlackStandIn) -> None:
+def test_a_unit_with_no_proposal_shows_its_real_budget(post, services: DemoServices,  # noqa: ANN001
+                                                        slack: SlackStandIn) -> None:
     with grpc.insecure_channel(f"127.0.0.1:{services.supplies_port}") as channel:
-        supplies_pb2_grpc.SuppliesServiceStub(channel).ScanReorders(
-            supplies_pb2.ScanReordersRequest(), timeout=DEADLINE)
+        proposals = supplies_pb2_grpc.SuppliesServiceStub(channel).ListProposals(
+            supplies_pb2.ListProposalsRequest(unit_id="ICU"), timeout=DEADLINE).proposals
+    assert not proposals
     post()
     icu = next(s for s in shared_uploads(slack) if s["channel"] == "C0ICU0001")
     assert "• Supplies: $0 approved in November 2026, 0% of the $40,000 budget." in icu["text"]
+    assert "no budget on file" not in icu["text"]
 
 
 def test_the_job_is_weekly_with_its_id_on_the_digest_day_in_the_facility_zone(

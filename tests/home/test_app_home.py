@@ -37,6 +37,8 @@ async def test_a_unit_manager_gets_a_readiness_card_for_her_unit(stack) -> None:
     assert "*Staffing:* 11-26 day: short 1 licensed nurse; 11-26 night:" in text
     assert "*Certifications:* 93% compliant (14 of 15 staff)" in text
     assert "*Supplies:* 1 at or below reorder point — Chlorhexidine" in text
+    # No proposal on the ICU yet: the budget comes from supplies all the same.
+    assert "*Budget:* $0 of $40,000 spent in November (0%)" in text
 
 
 async def test_a_service_that_does_not_answer_shows_not_available_in_its_own_card_only(
@@ -56,6 +58,7 @@ async def test_a_service_that_does_not_answer_shows_not_available_in_its_own_car
     text = view_text(view)
     assert "*Reorder proposals:* _not available right now_" in text
     assert "*Supplies:* _not available right now_" in text
+    assert "*Budget:* _not available right now_" in text
     # Staffing and training still answer, so their parts are there.
     assert "2026-11-27 07:00–19:00 · ICU (day)" in text
     assert "% compliant" in text
@@ -67,14 +70,15 @@ def test_the_home_view_says_not_available_for_each_missing_part() -> None:
                      zone=ZONE).to_dict()
 
     text = view_text(view)
-    # Shifts, certs, the three kinds of approval, and the card's three parts.
-    assert text.count("not available") == 8
+    # Shifts, certs, the three kinds of approval, and the card's four parts.
+    assert text.count("not available") == 9
 
 
 def test_a_readiness_card_reads_like_a_handover() -> None:
     card = UnitReadiness("ICU", "Intensive Care Unit",
                          shifts=(ShiftGapLine("11-26 day", 2), ShiftGapLine("11-26 night", None)),
-                         compliant=9, staff_count=12, low_items=())
+                         compliant=9, staff_count=12, low_items=(), month="November",
+                         spent_cents=174_000, budget_cents=4_000_000)
     view = home_view(Home(shifts=[], records=[], proposals=[], readiness=[card]),
                      zone=ZONE).to_dict()
 
@@ -82,4 +86,5 @@ def test_a_readiness_card_reads_like_a_handover() -> None:
     assert "11-26 day: short 2 licensed nurses; 11-26 night: no census" in text
     assert "75% compliant (9 of 12 staff)" in text
     assert "nothing at or below its reorder point" in text
+    assert "*Budget:* $1,740 of $40,000 spent in November (4%)" in text
     assert "No shifts scheduled" in text and "No certifications on file." in text
