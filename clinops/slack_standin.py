@@ -44,9 +44,16 @@ class _Fault:
 
 
 @dataclass
+class _Hold:
+    seconds: float
+    remaining: int
+
+
+@dataclass
 class _State:
     calls: list[RecordedCall] = field(default_factory=list)
     faults: dict[str, _Fault] = field(default_factory=dict)
+    holds: dict[str, _Hold] = field(default_factory=dict)
     condition: threading.Condition = field(default_factory=threading.Condition)
 
 
@@ -107,6 +114,7 @@ class SlackStandIn:
             "users.info": self._users_info,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
@@ -201,6 +209,20 @@ class SlackStandIn:
             self._state.faults[method] = _Fault(status=status, remaining=count,
                                                 retry_after=retry_after)
 
+    def hold_next(self, method: str, seconds: float, count: int = 1) -> None:
+        """The next `count` calls to `method` are done and recorded, then answered only after
+        `seconds`: a client killed meanwhile dies after Slack accepted, before it heard so."""
+        with self._state.condition:
+            self._state.holds[method] = _Hold(seconds=seconds, remaining=count)
+
+    def _take_hold(self, method: str) -> float:
+        with self._state.condition:
+            hold = self._state.holds.get(method)
+            if hold is None or hold.remaining <= 0:
+                return 0.0
+            hold.remaining -= 1
+            return hold.seconds
+
     def _take_fault(self, method: str) -> _Fault | None:
         with self._state.condition:
             fault = self._state.faults.get(method)
@@ -289,6 +311,33 @@ class SlackStandIn:
         return {"ok": True, "messages": page, "has_more": more,
                 "response_metadata": {"next_cursor": str(offset + limit) if more else ""}}
 
+    def _conversations_replies(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent, then the replies posted through the stand-in, oldest first,
+        within oldest/latest; metadata only with include_all_metadata (as Slack does)."""
+        channel, parent = body.get("channel", ""), str(body.get("ts", ""))
+        oldest, latest = float(body.get("oldest") or 0), float(body.get("latest") or "inf")
+        limit = max(1, min(int(body.get("limit") or 100), 999))
+        offset = int(body.get("cursor") or 0)
+        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        with self._state.condition:
+            posted = [c for c in self._state.calls if c.method == "chat.postMessage"
+                      and c.answer.get("ok") and c.answer.get("channel") == channel
+                      and parent in (c.answer["ts"], str(c.body.get("thread_ts") or ""))]
+        if not any(c.answer["ts"] == parent for c in posted):
+            return {"ok": False, "error": "thread_not_found"}
+        messages = []
+        for call in posted:
+            if call.answer["ts"] != parent and not oldest <= float(call.answer["ts"]) <= latest:
+                continue
+            message = dict(call.answer["message"])
+            if with_metadata and isinstance(call.body.get("metadata"), dict):
+                message["metadata"] = call.body["metadata"]
+            messages.append(message)
+        page = messages[offset:offset + limit]
+        more = offset + limit < len(messages)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(offset + limit) if more else ""}}
+
     def _get_upload_url(self, body: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._counter):08d}"
         return {"ok": True, "upload_url": f"{self.root_url}upload/{file_id}", "file_id": file_id}
@@ -349,6 +398,9 @@ class SlackStandIn:
                     result = answer(body) if answer else {"ok": False, "error": "unknown_method"}
                     standin._record(RecordedCall(method, body, headers, datetime.now(UTC),
                                                  answer=result))
+                    held = standin._take_hold(method)
+                    if held:
+                        time.sleep(held)
                     self._reply(200, json.dumps(result).encode(), "application/json")
                     return
                 self._reply(404, b"not found", "text/plain")

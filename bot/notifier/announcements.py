@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from slack_sdk.models.blocks import Block
 
 from bot.blocks.certs import outcome_text
 from bot.blocks.open_shift import awarded_text
@@ -20,14 +21,36 @@ from clinops.training.v1 import training_pb2
 
 
 @dataclass(frozen=True)
+class Recording:
+    """What the owning service must learn once Slack took a post: where it is (channel and ts),
+    so later claims, decisions and updates find it. `what` names the RPC (see
+    bot/notifier/recording.py); the Slack user is whom the service checks it for."""
+
+    what: str
+    subject_id: str
+    slack_team_id: str = ""
+    slack_user_id: str = ""
+
+
+@dataclass(frozen=True)
 class Post:
-    """One chat.postMessage: where, the text, and the thread it answers in (if any). A post with
-    `user` is a direct message: the notifier opens the DM (conversations.open) and posts there."""
+    """One chat.postMessage: where, the text (the notification fallback), its Block Kit blocks,
+    and the thread it answers in (if any). A post with `user` is a direct message: the notifier
+    opens the DM (conversations.open) and posts there. `thread_of` names the event whose post
+    this one answers when its ts was not known yet as the event was written: the notifier looks
+    it up in its posted records (per channel, the parent's event always comes first)."""
 
     channel: str
     text: str
     thread_ts: str | None = None
     user: str = ""
+    blocks: tuple[dict[str, Any], ...] = ()
+    thread_of: str = ""
+    recording: Recording | None = None
+
+
+def _as_dicts(blocks: Sequence[Block]) -> tuple[dict[str, Any], ...]:
+    return tuple(block.to_dict() for block in blocks)
 
 
 def open_shift_awarded(payload: Mapping[str, Any]) -> Post | None:

@@ -1,9 +1,12 @@
 """Service events → Slack posts, once each, in order per channel, paced per channel.
 
-An entry is acknowledged only after Slack accepted its post (or it was already posted, or it
-went to the dead-letter stream). Before posting, the event id is looked up in the posted
-records, and the Slack ts is recorded right after the post: a notifier that dies between post
-and XACK leaves an entry that the next one reclaims and acknowledges without posting again.
+An entry is acknowledged only after Slack accepted its post and the owning service recorded
+where it is (or it was already posted, or it went to the dead-letter stream). Before posting,
+the event id is looked up in the posted records, and the Slack ts is recorded right after the
+post. Every post carries its event id in the message metadata: a notifier that dies after Slack
+took the post but before it recorded it leaves an entry that the next one reclaims; for such a
+redelivered entry the channel's (or thread's) recent history is searched for that event id
+first, so the post is never made twice.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ import logging
 import os
 import socket
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, Protocol
 
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.metadata import Metadata
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.notifier.announcements import Post, announcement
+from bot.notifier.announcements import Post, Recording, announcement
 from bot.notifier.pacing import ChannelPacer
 from bot.notifier.stream import Entry, EventStream
 from clinops.metrics import EVENTS
@@ -28,6 +35,35 @@ logger = logging.getLogger("clinops.notifier")
 DEFAULT_MAX_ATTEMPTS = 5
 # A consumer silent this long is taken for dead: its entries are reclaimed by a live one.
 DEFAULT_RECLAIM_IDLE_MS = 60_000
+# Every announcement carries its event id in the message metadata, so a notifier that takes over
+# an entry can tell whether Slack already took its post (as the reminder job does).
+EVENT_METADATA_TYPE = "clinops_event"
+# The look-back for that post starts this long before the event (service and Slack clocks
+# differ a little); a channel's posts since are few, so a few pages do.
+CLOCK_SKEW = timedelta(minutes=2)
+HISTORY_PAGE = 100
+HISTORY_PAGES = 5
+
+
+class ParentNotPosted(Exception):
+    """An answer in a thread whose parent post is not made yet: tried again later."""
+
+
+class Recorder(Protocol):
+    async def record(self, recording: Recording, *, channel: str, ts: str,
+                     event_id: str) -> None:
+        """Tell the owning service where the post is; raise if it may not have heard."""
+        ...
+
+
+def event_metadata(event: Event) -> Metadata:
+    return Metadata(event_type=EVENT_METADATA_TYPE, event_payload={"event_id": event.event_id})
+
+
+def carries_event(message: dict[str, Any], event_id: str) -> bool:
+    metadata = message.get("metadata") or {}
+    return (metadata.get("event_type") == EVENT_METADATA_TYPE
+            and (metadata.get("event_payload") or {}).get("event_id") == event_id)
 
 
 def consumer_name() -> str:
@@ -41,14 +77,15 @@ class Notifier:
     def __init__(self, *, stream: EventStream, client: AsyncWebClient, consumer: str,
                  pacer: ChannelPacer | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
                  reclaim_idle_ms: int = DEFAULT_RECLAIM_IDLE_MS, batch: int = 50,
-                 render: Callable[[Event], Post | None] = announcement) -> None:
+                 render: Callable[[Event], Post | None] = announcement,
+                 recorder: Recorder | None = None) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.stream, self.client, self.consumer = stream, client, consumer
         self.pacer = pacer or ChannelPacer()
         self.max_attempts, self.reclaim_idle_ms, self.batch = (
             max_attempts, reclaim_idle_ms, batch)
-        self.render = render
+        self.render, self.recorder = render, recorder
         self.posted = 0
         self.dead_lettered = 0
         self.failed_rounds = 0
@@ -88,35 +125,94 @@ class Notifier:
         for entry, post in items:
             event = entry.event
             assert event is not None
-            if await self.stream.posted(event.event_id) is None:
-                await self.pacer.wait(post.channel)
-                try:
-                    channel = post.channel
-                    if post.user:
-                        # conversations.open answers the same DM every time: safe to repeat.
-                        opened = await self.client.conversations_open(users=post.user)
-                        channel = opened["channel"]["id"]
-                    answer = await self.client.chat_postMessage(
-                        channel=channel, text=post.text, thread_ts=post.thread_ts)
-                except Exception as error:  # noqa: BLE001 - any refusal counts as an attempt
-                    attempts = await self.stream.count_failure(event.event_id)
-                    EVENTS.labels("failed").inc()
-                    if attempts < self.max_attempts:
-                        logger.warning("notifier: %s %s not posted (attempt %d of %d): %s",
-                                       event.kind, event.event_id, attempts, self.max_attempts,
-                                       type(error).__name__)
-                        self.failed_rounds += 1
-                        # The rest of this channel waits: posting it now would break the order.
-                        return settled
-                    await self._dead_letter(entry, f"{attempts} attempts: {error!r}")
-                    settled += 1
-                    continue
-                await self.stream.remember_posted(event.event_id, answer["ts"])
-                self.posted += 1
-                EVENTS.labels("delivered").inc()
+            try:
+                ts = await self.stream.posted(event.event_id)
+                if ts is None:
+                    ts = await self._post_once(entry, event, post)
+                if post.recording is not None and self.recorder is not None:
+                    # Idempotent (keyed by the event id): repeated after a crash, it changes
+                    # nothing twice.
+                    await self.recorder.record(post.recording, channel=post.channel, ts=ts,
+                                               event_id=event.event_id)
+            except Exception as error:  # noqa: BLE001 - any refusal counts as an attempt
+                attempts = await self.stream.count_failure(event.event_id)
+                EVENTS.labels("failed").inc()
+                if attempts < self.max_attempts:
+                    logger.warning("notifier: %s %s not delivered (attempt %d of %d): %s",
+                                   event.kind, event.event_id, attempts, self.max_attempts,
+                                   type(error).__name__)
+                    self.failed_rounds += 1
+                    # The rest of this channel waits: posting it now would break the order.
+                    return settled
+                await self._dead_letter(entry, f"{attempts} attempts: {error!r}")
+                settled += 1
+                continue
             await self.stream.ack(entry)
             settled += 1
         return settled
+
+    async def _post_once(self, entry: Entry, event: Event, post: Post) -> str:
+        """Post `event` unless Slack already holds its post; the post's ts either way."""
+        channel = post.channel
+        if post.user:
+            # conversations.open answers the same DM every time: safe to repeat.
+            opened = await self.client.conversations_open(users=post.user)
+            channel = opened["channel"]["id"]
+        thread_ts = post.thread_ts
+        if not thread_ts and post.thread_of:
+            thread_ts = await self.stream.posted(post.thread_of)
+            if thread_ts is None:
+                raise ParentNotPosted(f"the post of event {post.thread_of} is not made yet")
+        if entry.redelivered:
+            # Read before and never acknowledged: the reader may have died after Slack took
+            # the post and before it was recorded. The event id in the message metadata says.
+            found = await self._find_earlier_post(event, channel, thread_ts)
+            if found is not None:
+                logger.info("notifier: %s %s was posted before (ts %s); not posted again",
+                            event.kind, event.event_id, found)
+                await self.stream.remember_posted(event.event_id, found)
+                return found
+        await self.pacer.wait(post.channel)
+        answer = await self.client.chat_postMessage(
+            channel=channel, text=post.text, thread_ts=thread_ts,
+            blocks=list(post.blocks) or None, metadata=event_metadata(event))
+        await self.stream.remember_posted(event.event_id, answer["ts"])
+        self.posted += 1
+        EVENTS.labels("delivered").inc()
+        return str(answer["ts"])
+
+    async def _find_earlier_post(self, event: Event, channel: str,
+                                 thread_ts: str | None) -> str | None:
+        """The ts of a message in `channel` (or the thread) carrying this event's id, if any.
+
+        Looks back from the event's time less the clock skew, a few pages at most; raises when
+        Slack does not answer (then nobody knows, so nothing is posted this round).
+        """
+        oldest = f"{(event.occurred_at - CLOCK_SKEW).timestamp():.6f}"
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            if thread_ts:
+                try:
+                    page = await self.client.conversations_replies(
+                        channel=channel, ts=thread_ts, oldest=oldest, limit=HISTORY_PAGE,
+                        include_all_metadata=True, cursor=cursor)
+                except SlackApiError as error:
+                    if error.response.get("error") == "thread_not_found":
+                        return None  # no thread, so nothing was posted in it
+                    raise
+            else:
+                page = await self.client.conversations_history(
+                    channel=channel, oldest=oldest, limit=HISTORY_PAGE,
+                    include_all_metadata=True, cursor=cursor)
+            for message in page.get("messages") or []:
+                if carries_event(message, event.event_id):
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        logger.warning("notifier: %s not found in %d pages of %s; posting it",
+                       event.event_id, HISTORY_PAGES, channel)
+        return None
 
     async def _dead_letter(self, entry: Entry, reason: str) -> None:
         await self.stream.dead_letter(entry, reason=reason)

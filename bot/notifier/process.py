@@ -39,7 +39,9 @@ class NotifierSettings(BaseSettings):
 async def serve(settings: NotifierSettings, *, stop: asyncio.Event | None = None) -> None:
     """Deliver events until `stop` is set (or SIGTERM/SIGINT)."""
     from bot.app import web_client
+    from bot.clients import ServiceClients
     from bot.config import BotSettings
+    from bot.notifier.recording import ServiceRecorder
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -48,14 +50,20 @@ async def serve(settings: NotifierSettings, *, stop: asyncio.Event | None = None
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     stream = RedisEventStream.from_url(settings.redis_url)
-    notifier = Notifier(stream=stream, client=web_client(BotSettings()), consumer=consumer_name(),
+    bot = BotSettings()
+    slack = web_client(bot)
+    # Posts whose ts a service must know (open shifts, proposals) are recorded through these.
+    clients = ServiceClients.from_settings(bot)
+    recorder = ServiceRecorder(staffing=clients.staffing, supplies=clients.supplies, slack=slack)
+    notifier = Notifier(stream=stream, client=slack, consumer=consumer_name(),
                         pacer=ChannelPacer(settings.seconds_per_post),
                         max_attempts=settings.max_attempts,
-                        reclaim_idle_ms=settings.reclaim_idle_ms)
+                        reclaim_idle_ms=settings.reclaim_idle_ms, recorder=recorder)
     logger.info("notifier %s reading the event stream", notifier.consumer)
     try:
         await notifier.run(stop)
     finally:
+        await clients.close()
         await stream.close()
 
 

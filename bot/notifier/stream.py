@@ -29,6 +29,9 @@ class Entry:
 
     entry_id: str
     event: Event | None
+    # Read before and never acknowledged (a failed attempt, or a dead consumer's entry taken
+    # over): Slack may already hold its post, so the notifier looks before posting again.
+    redelivered: bool = False
 
 
 class EventStream(Protocol):
@@ -55,7 +58,7 @@ class EventStream(Protocol):
         ...
 
 
-def _entries(raw: Any) -> list[Entry]:
+def _entries(raw: Any, *, redelivered: bool = False) -> list[Entry]:
     found = []
     for entry_id, fields in raw or []:
         key = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
@@ -64,7 +67,7 @@ def _entries(raw: Any) -> list[Entry]:
         except (KeyError, ValueError):
             logger.error("notifier: unreadable stream entry %s", key)
             event = None
-        found.append(Entry(key, event))
+        found.append(Entry(key, event, redelivered))
     return found
 
 
@@ -110,7 +113,7 @@ class RedisEventStream:
     async def _read(self, consumer: str, *, count: int, block_ms: int | None) -> list[Entry]:
         await self._ensure_group()
         mine = await self.client.xreadgroup(self.group, consumer, {self.stream: "0"}, count=count)
-        pending = _entries(mine[0][1]) if mine else []
+        pending = _entries(mine[0][1], redelivered=True) if mine else []
         fresh = await self.client.xreadgroup(
             self.group, consumer, {self.stream: ">"}, count=count,
             block=None if pending or not block_ms else block_ms)
@@ -170,7 +173,8 @@ class InProcessEventStream:
         self.dead: list[tuple[Entry, str]] = []
 
     async def read(self, consumer: str, *, count: int, block_ms: int | None) -> list[Entry]:
-        self._pending += [Entry(i, e) for i, e in self.source.take(count)]
+        again = [Entry(e.entry_id, e.event, redelivered=True) for e in self._pending]
+        self._pending = again + [Entry(i, e) for i, e in self.source.take(count)]
         return list(self._pending)
 
     async def ack(self, entry: Entry) -> None:

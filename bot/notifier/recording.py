@@ -1,0 +1,61 @@
+"""After Slack took a post: tell the owning service where it is (channel and ts).
+
+Claims, decisions and cancels find the post through the service, so an open shift's or a
+proposal's ts must reach staffing or supplies. Each call carries a deadline (the client's) and
+the event id as its idempotency key; setting the same channel and ts twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.open_shift import open_shift_blocks, open_shift_text
+from bot.clients import StaffingClient, SuppliesClient
+from bot.notifier.announcements import Recording
+from clinops.rpc import Caller
+from clinops.staffing.v1 import staffing_pb2
+from clinops.supplies.v1 import supplies_pb2
+
+logger = logging.getLogger("clinops.notifier")
+
+OPEN_SHIFT = "open_shift"
+PROPOSAL = "proposal"
+
+
+class ServiceRecorder:
+    """Records posts through the bot's service clients (SetOpenShiftMessage, SetProposalMessage).
+
+    The open shift's recording answers with the shift as it is now: if a slot was awarded or it
+    was cancelled before its post was recorded, the post is updated to show it.
+    """
+
+    def __init__(self, *, staffing: StaffingClient | None, supplies: SuppliesClient | None,
+                 slack: AsyncWebClient) -> None:
+        self.staffing, self.supplies, self.slack = staffing, supplies, slack
+
+    async def record(self, recording: Recording, *, channel: str, ts: str,
+                     event_id: str) -> None:
+        key = f"event:{event_id}"
+        caller = Caller(recording.slack_team_id, recording.slack_user_id, f"event-{event_id[:8]}")
+        if recording.what == OPEN_SHIFT and self.staffing is not None:
+            staffing = self.staffing.acting_for(caller)
+            request = staffing_pb2.SetOpenShiftMessageRequest(
+                open_shift_id=recording.subject_id, slack_channel_id=channel,
+                slack_message_ts=ts)
+            shift = (await staffing.call(staffing.stub.SetOpenShiftMessage, request,
+                                         idempotency_key=key)).open_shift
+            if shift.slots_filled or shift.state != staffing_pb2.OPEN_SHIFT_STATE_OPEN:
+                await self.slack.chat_update(channel=channel, ts=ts,
+                                             blocks=open_shift_blocks(shift, in_channel=True),
+                                             text=open_shift_text(shift))
+            return
+        if recording.what == PROPOSAL and self.supplies is not None:
+            supplies = self.supplies.acting_for(caller)
+            request = supplies_pb2.SetProposalMessageRequest(
+                proposal_id=recording.subject_id, slack_channel_id=channel, slack_message_ts=ts)
+            await supplies.call(supplies.stub.SetProposalMessage, request, idempotency_key=key)
+            return
+        logger.error("notifier: nowhere to record %s %s (posted at %s %s)", recording.what,
+                     recording.subject_id, channel, ts)
