@@ -117,6 +117,11 @@ class ServiceClient:
             request_key=request_key,
         )
 
+    def __deepcopy__(self, memo: dict) -> Self:
+        # Bolt deep-copies the context for a lazy listener; the channel under the stub is shared
+        # (and cannot be copied), so the lazy listener gets this same client.
+        return self
+
     def idempotency_key(self, request: Any) -> str:
         """This Slack request's key for one RPC request (services remember only mutations)."""
         if not self.request_key:

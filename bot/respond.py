@@ -30,6 +30,10 @@ class SharedReplies:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    def __deepcopy__(self, memo: dict) -> SharedReplies:
+        # Bolt deep-copies a request for its lazy listeners; the session stays the one shared.
+        return self
+
     def session(self) -> aiohttp.ClientSession:
         """The shared session, (re)opened inside the running loop when closed or loop-foreign."""
         loop = asyncio.get_running_loop()

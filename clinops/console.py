@@ -40,6 +40,8 @@ from clinops.slack_standin import RESPONSE_URL_METHOD, UPLOAD_METHOD, RecordedCa
 API_APP_ID = "A0CLINOPS"
 TEAM_DOMAIN = "clinops-demo"
 VERIFICATION_TOKEN = "demo-verification-token"
+# How long the console waits for a lazy listener's work (e.g. `/clinops report`) after the ack.
+LAZY_WAIT_SECONDS = 60.0
 
 # ---- rendering: Block Kit → text ---------------------------------------------------------------
 
@@ -398,7 +400,13 @@ class Console:
 
     async def dispatch(self, body: str) -> Any:
         headers = signed_headers(body, self.signing_secret, int(time.time()))
+        before = asyncio.all_tasks()
         response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        # Bolt starts lazy listeners as tasks after the ack; the transcript shows what they post
+        # too, as a workspace would a moment after the "Building…" reply.
+        lazy = asyncio.all_tasks() - before - {asyncio.current_task()}
+        if lazy:
+            await asyncio.wait(lazy, timeout=LAZY_WAIT_SECONDS)
         if self.announce is not None:
             # Service events (e.g. an award's line in the thread) go out before the transcript.
             await self.announce()
@@ -757,6 +765,8 @@ class DemoServices:
     events: Any = None
     # The other services' relays into the same stream (supplies' and training's decisions).
     other_relays: list[Any] = field(default_factory=list)
+    # Supplies' order hand-off, run a pass at a time after each command (like the relays).
+    hand_off: Any = None
 
     def stop(self) -> None:
         for server in self.servers:
@@ -771,6 +781,7 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     from services.staffing import seed as staffing_seed
     from services.staffing import server as staffing_server
     from services.staffing import store as staffing_store
+    from services.supplies import handoff as supplies_handoff
     from services.supplies import orders as supplies_orders
     from services.supplies import seed as supplies_seed
     from services.supplies import server as supplies_server
@@ -799,9 +810,11 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     staffing, staffing_port = staffing_server.create_server(
         store=store, clock=clock, training_target=f"127.0.0.1:{training_port}")
     # Approved orders are handed off as files, as `clinops serve supplies` does by default.
-    supplies, supplies_port = supplies_server.create_server(
+    hand_off = supplies_handoff.OrderHandOff(
         store=supplies_db, clock=clock,
         outlet=supplies_orders.FolderOutlet(data_dir / "purchase-orders"))
+    supplies, supplies_port = supplies_server.create_server(
+        store=supplies_db, clock=clock, hand_off=hand_off)
     for server in (staffing, supplies, training):
         server.start()
     from clinops.outbox import InProcessStream
@@ -815,7 +828,7 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
               training_outbox.relay(training_db.engine, publisher=events, clock=clock)]
     return DemoServices(staffing_port, supplies_port, training_port,
                         [staffing, supplies, training], store, [supplies_db, training_db],
-                        relay=relay, events=events, other_relays=others)
+                        relay=relay, events=events, other_relays=others, hand_off=hand_off)
 
 
 def _label(value: Any) -> str:
@@ -848,6 +861,7 @@ async def run_demo(
     from bot.dedupe import InProcessDedupe
     from bot.notifier.notifier import Notifier
     from bot.notifier.pacing import ChannelPacer
+    from bot.notifier.recording import ServiceRecorder
     from bot.notifier.stream import InProcessEventStream
     from clinops.demo.hospital import DEMO_TIME_ZONE, build_hospital
     from clinops.demo.scheduler import DemoClock, DemoScheduler
@@ -876,10 +890,15 @@ async def run_demo(
     try:
         # No Redis in the demo: Events API deliveries are remembered in this process.
         app = create_app(settings, clients, dedupe=InProcessDedupe())
+        # Open shifts' and proposals' posts are recorded back in their services, as
+        # `clinops notifier` does.
+        recorder = ServiceRecorder(staffing=clients.staffing, supplies=clients.supplies,
+                                   slack=app.client)
         notifier = Notifier(stream=InProcessEventStream(services.events), client=app.client,
-                            consumer="demo", pacer=ChannelPacer(0))
+                            consumer="demo", pacer=ChannelPacer(0), recorder=recorder)
 
         async def announce() -> None:
+            await asyncio.to_thread(services.hand_off.hand_off_pending)
             for relaying in (services.relay, *services.other_relays):
                 await asyncio.to_thread(relaying.publish_pending)
             for _ in range(10):  # bounded: a round delivers up to a batch

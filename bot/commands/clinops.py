@@ -1,15 +1,17 @@
 """`/clinops help`: what the bot can do; `/clinops report <unit>`: the unit's weekly digest."""
 
 import asyncio
+import logging
 from datetime import date
 
 import grpc
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import digest
+from bot import digest, errors
 from bot.blocks.messages import usage_blocks, usage_text
 from bot.clients import ServiceCallError, StaffingClient, SuppliesClient, TrainingClient
+from clinops import logs
 from clinops.common.v1 import common_pb2
 from clinops.staffing.v1 import staffing_pb2
 from clinops.training.v1 import training_pb2
@@ -64,18 +66,25 @@ async def unit_digest(*, unit_id: str, staffing: StaffingClient, training: Train
                                gap_of=gap_of, compliance_on=compliance_on, budget_of=budget_of)
 
 
-async def report(words: list[str], context: AsyncBoltContext, client: AsyncWebClient,
+def _report_unit(words: list[str]) -> str | None:
+    """The unit of a well-formed `report <unit>`, else None."""
+    if len(words) == 2 and words[0].lower() == "report":
+        return words[1].upper()
+    return None
+
+
+async def report(unit_id: str, context: AsyncBoltContext, client: AsyncWebClient,
                  respond: AsyncRespond) -> None:
-    if len(words) != 2:
-        await _usage(respond, "Say which unit: `/clinops report <unit>`.")
-        return
+    # A fresh deadline budget for the ~23 questions: the request's own ended with the ack.
+    staffing, training, supplies = (context[name].acting_for(context[name].caller)
+                                    for name in ("staffing", "training", "supplies"))
     try:
-        week = await unit_digest(unit_id=words[1].upper(), staffing=context["staffing"],
-                                 training=context["training"], supplies=context["supplies"])
+        week = await unit_digest(unit_id=unit_id, staffing=staffing, training=training,
+                                 supplies=supplies)
     except ServiceCallError as error:
         if error.code != grpc.StatusCode.NOT_FOUND:
             raise
-        await _usage(respond, f"No unit `{words[1]}`.")
+        await _usage(respond, f"No unit `{unit_id}`.")
         return
     text = digest.digest_text(week)
     files = await asyncio.to_thread(digest.chart_files, week)
@@ -85,16 +94,38 @@ async def report(words: list[str], context: AsyncBoltContext, client: AsyncWebCl
                   text=f"{text}\n_The {len(files)} charts are in your DM with ClinOps._")
 
 
-async def clinops(ack: AsyncAck, command: dict, context: AsyncBoltContext,
-                  client: AsyncWebClient, respond: AsyncRespond) -> None:
-    await ack()
+async def clinops(ack: AsyncAck, command: dict, respond: AsyncRespond) -> None:
+    """Answer at once: a report is acknowledged and built by `build_report`; the rest is usage."""
     words = (command.get("text") or "").split()
-    if words and words[0].lower() == "report":
-        await report(words, context, client, respond)
+    unit_id = _report_unit(words)
+    if unit_id is not None:
+        await ack(response_type="ephemeral", text=f"Building the weekly report for {unit_id}…")
         return
-    problem = None if not words or words[0].lower() == "help" else f"Unknown: `{words[0]}`."
+    await ack()
+    if words and words[0].lower() == "report":
+        problem = "Say which unit: `/clinops report <unit>`."
+    else:
+        problem = None if not words or words[0].lower() == "help" else f"Unknown: `{words[0]}`."
     await _usage(respond, problem)
 
 
+async def build_report(command: dict, context: AsyncBoltContext, client: AsyncWebClient,
+                       respond: AsyncRespond, logger: logging.Logger) -> None:
+    """The lazy half of `/clinops report <unit>`: the numbers, the text and the three charts.
+
+    Bolt runs it after the ack (process_before_response): slow work never holds up Slack's 3 s.
+    Bolt only logs a lazy listener's exception, so failures go to the app's one error handler
+    here, and the person still gets the short answer with a reference.
+    """
+    unit_id = _report_unit((command.get("text") or "").split())
+    if unit_id is None:
+        return
+    with logs.correlated(context.get("correlation_id", "-")):
+        try:
+            await report(unit_id, context, client, respond)
+        except Exception as error:  # noqa: BLE001 - handed to the one error handler
+            await errors.on_error(error, context, respond, logger)
+
+
 def register(app: AsyncApp) -> None:
-    app.command(COMMAND)(clinops)
+    app.command(COMMAND)(ack=clinops, lazy=[build_report])

@@ -4,6 +4,8 @@ services and the Slack stand-in: the digest as an ephemeral reply, the charts in
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -37,6 +39,8 @@ class ServedBot:
     slack: SlackStandIn
     session: aiohttp.ClientSession
     sequence: int = 0
+    # The body of the last command's HTTP answer: the ack Slack shows at once.
+    acked: str = ""
 
     async def clinops(self, user: SlackUser, text: str) -> dict:
         """A signed `/clinops` command; returns the reply posted at its response_url."""
@@ -47,6 +51,7 @@ class ServedBot:
         headers = signed_headers(body, SIGNING_SECRET, int(time.time()))
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
             assert response.status == 200
+            self.acked = await response.text()
         [reply] = await asyncio.to_thread(self.slack.wait_for, "response_url", 1, timeout=10,
                                           name=name)
         return reply.body
@@ -54,10 +59,25 @@ class ServedBot:
 
 @pytest.fixture
 async def bot(services: DemoServices, slack: SlackStandIn) -> AsyncIterator[ServedBot]:
+    async with serve_bot(services, slack, supplies_port=services.supplies_port) as served:
+        yield served
+
+
+@pytest.fixture
+async def bot_without_supplies(services: DemoServices, slack: SlackStandIn
+                               ) -> AsyncIterator[ServedBot]:
+    # Nothing listens on port 1: supplies does not answer.
+    async with serve_bot(services, slack, supplies_port=1) as served:
+        yield served
+
+
+@contextlib.asynccontextmanager
+async def serve_bot(services: DemoServices, slack: SlackStandIn, *,
+                    supplies_port: int) -> AsyncIterator[ServedBot]:
     settings = BotSettings(
         bot_token="xoxb-digest", signing_secret=SIGNING_SECRET, slack_api_url=slack.base_url,
         staffing_target=f"127.0.0.1:{services.staffing_port}",
-        supplies_target=f"127.0.0.1:{services.supplies_port}",
+        supplies_target=f"127.0.0.1:{supplies_port}",
         training_target=f"127.0.0.1:{services.training_port}", rpc_deadline_seconds=5.0)
     clients = ServiceClients.from_settings(settings)
     app = create_app(settings, clients, dedupe=InProcessDedupe())
@@ -87,6 +107,9 @@ def charge_nurse(hospital) -> SlackUser:  # noqa: ANN001
 async def test_report_answers_with_the_digest_and_sends_the_charts_to_the_callers_dm(
         bot: ServedBot, slack: SlackStandIn, charge_nurse: SlackUser) -> None:
     reply = await bot.clinops(charge_nurse, "report icu")
+    # Slack gets its answer at once; the digest follows at the response_url.
+    assert json.loads(bot.acked) == {"response_type": "ephemeral",
+                                     "text": "Building the weekly report for ICU…"}
     assert reply["response_type"] == "ephemeral"
     assert reply["text"].startswith("*ICU weekly digest* (7 days to 2026-11-26)")
     assert "fully compliant" in reply["text"]
@@ -115,4 +138,14 @@ async def test_report_without_a_unit_says_which_is_missing(
         bot: ServedBot, slack: SlackStandIn, charge_nurse: SlackUser) -> None:
     reply = await bot.clinops(charge_nurse, "report")
     assert "Say which unit: `/clinops report <unit>`." in reply["text"]
+    assert "Building" not in bot.acked
     assert slack.calls("conversations.open") == []
+
+
+async def test_a_report_whose_service_does_not_answer_says_so_after_the_ack(
+        bot_without_supplies: ServedBot, slack: SlackStandIn, charge_nurse: SlackUser) -> None:
+    reply = await bot_without_supplies.clinops(charge_nurse, "report ICU")
+    assert json.loads(bot_without_supplies.acked)["text"] == "Building the weekly report for ICU…"
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"].startswith("Supplies is not answering — try again in a minute (ref ")
+    assert slack.calls("files.completeUploadExternal") == []
