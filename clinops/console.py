@@ -765,8 +765,6 @@ class DemoServices:
     events: Any = None
     # The other services' relays into the same stream (supplies' and training's decisions).
     other_relays: list[Any] = field(default_factory=list)
-    # Supplies' order hand-off, run a pass at a time after each command (like the relays).
-    hand_off: Any = None
 
     def stop(self) -> None:
         for server in self.servers:
@@ -781,7 +779,6 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     from services.staffing import seed as staffing_seed
     from services.staffing import server as staffing_server
     from services.staffing import store as staffing_store
-    from services.supplies import handoff as supplies_handoff
     from services.supplies import orders as supplies_orders
     from services.supplies import seed as supplies_seed
     from services.supplies import server as supplies_server
@@ -810,11 +807,9 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     staffing, staffing_port = staffing_server.create_server(
         store=store, clock=clock, training_target=f"127.0.0.1:{training_port}")
     # Approved orders are handed off as files, as `clinops serve supplies` does by default.
-    hand_off = supplies_handoff.OrderHandOff(
+    supplies, supplies_port = supplies_server.create_server(
         store=supplies_db, clock=clock,
         outlet=supplies_orders.FolderOutlet(data_dir / "purchase-orders"))
-    supplies, supplies_port = supplies_server.create_server(
-        store=supplies_db, clock=clock, hand_off=hand_off)
     for server in (staffing, supplies, training):
         server.start()
     from clinops.outbox import InProcessStream
@@ -828,7 +823,7 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
               training_outbox.relay(training_db.engine, publisher=events, clock=clock)]
     return DemoServices(staffing_port, supplies_port, training_port,
                         [staffing, supplies, training], store, [supplies_db, training_db],
-                        relay=relay, events=events, other_relays=others, hand_off=hand_off)
+                        relay=relay, events=events, other_relays=others)
 
 
 def _label(value: Any) -> str:
@@ -861,7 +856,6 @@ async def run_demo(
     from bot.dedupe import InProcessDedupe
     from bot.notifier.notifier import Notifier
     from bot.notifier.pacing import ChannelPacer
-    from bot.notifier.recording import ServiceRecorder
     from bot.notifier.stream import InProcessEventStream
     from clinops.demo.hospital import DEMO_TIME_ZONE, build_hospital
     from clinops.demo.scheduler import DemoClock, DemoScheduler
@@ -890,15 +884,10 @@ async def run_demo(
     try:
         # No Redis in the demo: Events API deliveries are remembered in this process.
         app = create_app(settings, clients, dedupe=InProcessDedupe())
-        # Open shifts' and proposals' posts are recorded back in their services, as
-        # `clinops notifier` does.
-        recorder = ServiceRecorder(staffing=clients.staffing, supplies=clients.supplies,
-                                   slack=app.client)
         notifier = Notifier(stream=InProcessEventStream(services.events), client=app.client,
-                            consumer="demo", pacer=ChannelPacer(0), recorder=recorder)
+                            consumer="demo", pacer=ChannelPacer(0))
 
         async def announce() -> None:
-            await asyncio.to_thread(services.hand_off.hand_off_pending)
             for relaying in (services.relay, *services.other_relays):
                 await asyncio.to_thread(relaying.publish_pending)
             for _ in range(10):  # bounded: a round delivers up to a batch
