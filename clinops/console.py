@@ -765,6 +765,8 @@ class DemoServices:
     events: Any = None
     # The other services' relays into the same stream (supplies' and training's decisions).
     other_relays: list[Any] = field(default_factory=list)
+    # Supplies' order hand-off, run a pass at a time after each command (like the relays).
+    hand_off: Any = None
 
     def stop(self) -> None:
         for server in self.servers:
@@ -779,6 +781,7 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     from services.staffing import seed as staffing_seed
     from services.staffing import server as staffing_server
     from services.staffing import store as staffing_store
+    from services.supplies import handoff as supplies_handoff
     from services.supplies import orders as supplies_orders
     from services.supplies import seed as supplies_seed
     from services.supplies import server as supplies_server
@@ -807,9 +810,11 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     staffing, staffing_port = staffing_server.create_server(
         store=store, clock=clock, training_target=f"127.0.0.1:{training_port}")
     # Approved orders are handed off as files, as `clinops serve supplies` does by default.
-    supplies, supplies_port = supplies_server.create_server(
+    hand_off = supplies_handoff.OrderHandOff(
         store=supplies_db, clock=clock,
         outlet=supplies_orders.FolderOutlet(data_dir / "purchase-orders"))
+    supplies, supplies_port = supplies_server.create_server(
+        store=supplies_db, clock=clock, hand_off=hand_off)
     for server in (staffing, supplies, training):
         server.start()
     from clinops.outbox import InProcessStream
@@ -823,7 +828,7 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
               training_outbox.relay(training_db.engine, publisher=events, clock=clock)]
     return DemoServices(staffing_port, supplies_port, training_port,
                         [staffing, supplies, training], store, [supplies_db, training_db],
-                        relay=relay, events=events, other_relays=others)
+                        relay=relay, events=events, other_relays=others, hand_off=hand_off)
 
 
 def _label(value: Any) -> str:
@@ -888,6 +893,7 @@ async def run_demo(
                             consumer="demo", pacer=ChannelPacer(0))
 
         async def announce() -> None:
+            await asyncio.to_thread(services.hand_off.hand_off_pending)
             for relaying in (services.relay, *services.other_relays):
                 await asyncio.to_thread(relaying.publish_pending)
             for _ in range(10):  # bounded: a round delivers up to a batch

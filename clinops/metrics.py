@@ -44,6 +44,9 @@ REMINDERS_SENT = Counter(
     "clinops_reminders_sent", "Certification reminders the scheduler sent by DM")
 OUTBOX_DEPTH = Gauge(
     "clinops_outbox_depth", "Events written by a service and not yet delivered", ["service"])
+ORDER_HAND_OFFS = Counter(
+    "clinops_order_hand_offs", "Purchase orders handed to the supplier outlet: sent or failed",
+    ["outcome"])
 
 
 class MetricsSettings(BaseSettings):

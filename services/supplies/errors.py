@@ -65,3 +65,7 @@ class InvalidInput(SuppliesError):
     def __init__(self, violations: Mapping[str, str]) -> None:
         super().__init__("; ".join(f"{name}: {why}" for name, why in violations.items()))
         self.violations = dict(violations)
+
+
+class OverReceipt(SuppliesError):
+    """More arrived than a purchase order line still expects (or the SKU is not on the order)."""

@@ -192,10 +192,16 @@ class OrderLine:
     unit_cost_cents: int
     name: str = ""
     pack_size: int = 1
+    received_quantity: int = 0
 
     @property
     def line_cost_cents(self) -> int:
         return self.quantity * self.unit_cost_cents
+
+    @property
+    def outstanding(self) -> int:
+        """Ordered and not yet arrived."""
+        return self.quantity - self.received_quantity
 
 
 @dataclass(frozen=True)
@@ -212,6 +218,26 @@ class PurchaseOrder:
     received_at: datetime | None = None
     received_by_name: str = ""
     approved_by_name: str = ""
+    hand_off_attempts: int = 0
+
+    @property
+    def fully_received(self) -> bool:
+        return all(line.outstanding == 0 for line in self.lines)
+
+    def line(self, sku: str) -> OrderLine | None:
+        return next((x for x in self.lines if x.sku == sku), None)
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """Someone who may receive a unit's deliveries (a charge nurse) without approving orders."""
+
+    unit_id: str
+    staff_id: str
+    display_name: str
+    slack_team_id: str
+    slack_user_id: str
+    role: str = "CHARGE_NURSE"
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,15 @@
 """Outbound adapters an approved purchase order is handed to: a JSON file, or a webhook POST.
 
-The hand-off happens after the approval has committed, never inside the decision's transaction:
-a slow or failing supplier endpoint cannot hold a row lock or undo an approval. Each order is
-handed off until `handed_off_at` is recorded; one that fails is retried by the next approval or
-reorder scan (usecases.hand_off_orders).
+The hand-off happens after the approval has committed, in the supplies process's hand-off thread
+(services/supplies/handoff.py), never inside the decision's transaction or on its request path:
+a slow or failing supplier endpoint cannot hold a row lock, undo an approval or delay the answer.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 import urllib.request
 from datetime import UTC
 from pathlib import Path
@@ -68,7 +68,14 @@ class WebhookOutlet:
         with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310
             if not 200 <= response.status < 300:
                 raise OSError(f"webhook answered {response.status}")
-        return self.url
+        return self.where
+
+    @property
+    def where(self) -> str:
+        """The webhook's scheme and host only: its path or query may hold a token."""
+        parts = urllib.parse.urlsplit(self.url)
+        return f"webhook {parts.scheme}://{parts.hostname or ''}" + (
+            f":{parts.port}" if parts.port else "")
 
 
 def outlet_from_settings(*, orders_dir: str, webhook_url: str,

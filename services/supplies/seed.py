@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.supplies.model import Approver, Item, Stock, Unit
+from services.supplies.model import Approver, Item, Receiver, Stock, Unit
 from services.supplies.store import SuppliesStore
 
 # A unit manager signs for routine restocking; bigger orders go up to the house supervisor, who
@@ -15,7 +15,7 @@ MONTHLY_BUDGET_CENTS = 4_000_000
 
 
 def seed_demo(store: SuppliesStore, hospital: Any) -> None:
-    """Units with budgets, items, stock, 90 days of consumption and each unit's approvers."""
+    """Units with budgets, items, stock, 90 days of consumption, approvers and receivers."""
     for unit in hospital.units:
         store.add_unit(Unit(unit.unit_id, unit.name, unit.slack_channel_id, unit.time_zone,
                             MONTHLY_BUDGET_CENTS))
@@ -38,6 +38,11 @@ def seed_demo(store: SuppliesStore, hospital: Any) -> None:
             store.add_approver(Approver(member.home_unit_id, member.staff_id,
                                         member.display_name, member.slack_team_id,
                                         member.slack_user_id, MANAGER_LIMIT_CENTS, 1))
+        # Charge nurses sign for the unit's deliveries; they do not approve its spending.
+        if "CHARGE" in member.duties and member.home_unit_id in unit_ids:
+            store.add_receiver(Receiver(member.home_unit_id, member.staff_id,
+                                        member.display_name, member.slack_team_id,
+                                        member.slack_user_id, "CHARGE_NURSE"))
     if director is not None:
         for unit_id in sorted(unit_ids):
             store.add_approver(Approver(unit_id, director.staff_id, director.display_name,

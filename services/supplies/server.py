@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import grpc
 from google.protobuf import timestamp_pb2
@@ -17,7 +17,7 @@ from clinops.common.v1 import common_pb2
 from clinops.idempotency import SqlResponseMemo
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
 from services.supplies import outbox as supplies_outbox
-from services.supplies import usecases
+from services.supplies import receipts, usecases
 from services.supplies.config import SuppliesSettings
 from services.supplies.domain import DEFAULT_WINDOW_DAYS
 from services.supplies.errors import (
@@ -27,6 +27,7 @@ from services.supplies.errors import (
     NoApproverWithinLimit,
     NotAnApprover,
     NotIdentified,
+    OverReceipt,
     SuppliesError,
     UnknownItem,
     UnknownOrder,
@@ -34,6 +35,7 @@ from services.supplies.errors import (
     UnknownStock,
     UnknownUnit,
 )
+from services.supplies.handoff import Backoff, OrderHandOff
 from services.supplies.model import (
     Actor,
     Decision,
@@ -43,14 +45,15 @@ from services.supplies.model import (
     ReorderFigures,
     StockLevel,
 )
-from services.supplies.orders import OrderOutlet, outlet_from_settings
+from services.supplies.orders import outlet_from_settings
 from services.supplies.store import SuppliesStore, migrate
 
 SERVICE_NAME = supplies_pb2.DESCRIPTOR.services_by_name["SuppliesService"].full_name
 # A repeated idempotency key on these gets the first answer back (clinops.rpc); DecideProposal
 # keeps its key with the decision itself, in the same transaction.
 MUTATING_METHODS = tuple(f"/{SERVICE_NAME}/{name}" for name in (
-    "RecordCount", "SetPar", "ImportStock", "SetProposalMessage", "ReceivePurchaseOrder"))
+    "RecordCount", "SetPar", "ImportStock", "SetProposalMessage", "ReceivePurchaseOrder",
+    "ImportReceipts"))
 log = logging.getLogger(__name__)
 
 # The one table from domain errors to status codes.
@@ -64,6 +67,7 @@ STATUS_OF: dict[type[SuppliesError], grpc.StatusCode] = {
     AlreadyDecided: grpc.StatusCode.FAILED_PRECONDITION,
     UnknownOrder: grpc.StatusCode.NOT_FOUND,
     AlreadyReceived: grpc.StatusCode.FAILED_PRECONDITION,
+    OverReceipt: grpc.StatusCode.FAILED_PRECONDITION,
     NoApproverWithinLimit: grpc.StatusCode.FAILED_PRECONDITION,
 }
 _DECISIONS = {
@@ -187,10 +191,11 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
     """Translates each RPC to its use case."""
 
     def __init__(self, *, store: SuppliesStore, clock: Clock,
-                 window_days: int = DEFAULT_WINDOW_DAYS, outlet: OrderOutlet | None = None,
-                 ) -> None:
+                 window_days: int = DEFAULT_WINDOW_DAYS,
+                 order_placed: Callable[[], None] | None = None) -> None:
         self.store, self.clock, self.window_days = store, clock, window_days
-        self.outlet = outlet
+        # Wakes the hand-off thread: the approval answers without waiting for the supplier.
+        self.order_placed = order_placed
 
     def ListItems(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):
@@ -259,14 +264,15 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
                 slack_channel_id=request.slack_channel_id,
                 slack_message_ts=request.slack_message_ts,
                 caller=_caller(context), idempotency_key=_idempotency_key(context),
-                store=self.store, clock=self.clock, outlet=self.outlet)
+                store=self.store, clock=self.clock)
+            if proposal.purchase_order_id and self.order_placed is not None:
+                self.order_placed()
             return supplies_pb2.DecideProposalResponse(proposal=proposal_message(proposal))
 
     def ScanReorders(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):
             proposals = usecases.scan_reorders(unit_id=request.unit_id, store=self.store,
-                                               clock=self.clock, window_days=self.window_days,
-                                               outlet=self.outlet)
+                                               clock=self.clock, window_days=self.window_days)
             return supplies_pb2.ScanReordersResponse(
                 proposals=[proposal_message(p) for p in proposals])
 
@@ -290,59 +296,85 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
 
     def ReceivePurchaseOrder(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):
-            caller = _caller(context)
-            order = usecases.receive_purchase_order(
-                purchase_order_id=request.purchase_order_id, caller=caller, store=self.store,
-                clock=self.clock)
-            stock = {line.sku: self.store.get_stock(order.unit_id, line.sku)
-                     for line in order.lines}
-            return supplies_pb2.ReceivePurchaseOrderResponse(
-                purchase_order_id=order.number, unit_id=order.unit_id,
-                lines=[supplies_pb2.ReceivedLine(
-                    sku=x.sku, name=x.name, quantity=x.quantity,
-                    on_hand=stock[x.sku].on_hand, on_order=stock[x.sku].on_order)
-                    for x in order.lines],
-                received_by=common_pb2.Actor(
-                    slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
-                    display_name=order.received_by_name),
-                received_at=_timestamp(order.received_at or self.clock()))
+            received = receipts.receive_purchase_order(
+                purchase_order_id=request.purchase_order_id, caller=_caller(context),
+                store=self.store, clock=self.clock)
+            return self._receipt_message(received, _caller(context))
 
+    def ImportReceipts(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            caller = _caller(context)
+            result = receipts.import_receipts(
+                rows=[receipts.ReceiptRow(r.purchase_order_id, r.sku, r.quantity)
+                      for r in request.rows], caller=caller, store=self.store, clock=self.clock)
+            return supplies_pb2.ImportReceiptsResponse(
+                rows_written=result.rows_written,
+                rejected=[supplies_pb2.RejectedRow(row_number=n, reason=why)
+                          for n, why in result.rejected],
+                orders=[self._receipt_message(r, caller) for r in result.received])
+
+    def _receipt_message(self, received: receipts.Received, caller: Actor
+                         ) -> supplies_pb2.ReceivePurchaseOrderResponse:
+        """Every line of the order: what arrived now, the unit's stock after, what is left."""
+        order = received.order
+        stock = {line.sku: self.store.get_stock(order.unit_id, line.sku) for line in order.lines}
+        return supplies_pb2.ReceivePurchaseOrderResponse(
+            purchase_order_id=order.number, unit_id=order.unit_id,
+            lines=[supplies_pb2.ReceivedLine(
+                sku=x.sku, name=x.name, quantity=received.moved.get(x.sku, 0),
+                on_hand=stock[x.sku].on_hand, on_order=stock[x.sku].on_order,
+                ordered=x.quantity, outstanding=x.outstanding)
+                for x in order.lines],
+            received_by=common_pb2.Actor(
+                slack_team_id=caller.slack_team_id, slack_user_id=caller.slack_user_id,
+                display_name=order.received_by_name),
+            received_at=_timestamp(order.received_at or self.clock()))
 
 def create_server(
     *, store: SuppliesStore, clock: Clock, address: str = "127.0.0.1:0",
     window_days: int = DEFAULT_WINDOW_DAYS, security: rpc.ServerSecurity | None = None,
-    outlet: OrderOutlet | None = None,
+    hand_off: OrderHandOff | None = None,
 ) -> tuple[grpc.Server, int]:
     """A supplies server with health and reflection, bound but not started; port 0 → OS picks.
 
-    Approved orders go to `outlet` after each approval (None: they stay pending hand-off).
+    An approval wakes `hand_off` (the process's hand-off thread); None: orders wait for a pass.
     """
     server, port, _ = _create(store=store, clock=clock, address=address, window_days=window_days,
-                              security=security, outlet=outlet)
+                              security=security, hand_off=hand_off)
     return server, port
 
 
 def _create(*, store: SuppliesStore, clock: Clock, address: str, window_days: int,  # noqa: ANN202
-            security: rpc.ServerSecurity | None = None, outlet: OrderOutlet | None = None):
+            security: rpc.ServerSecurity | None = None, hand_off: OrderHandOff | None = None):
     servicer = SuppliesServicer(store=store, clock=clock, window_days=window_days,
-                                outlet=outlet)
+                                order_placed=hand_off.wake if hand_off is not None else None)
     add = functools.partial(supplies_pb2_grpc.add_SuppliesServiceServicer_to_server, servicer)
     once = rpc.IdempotencyInterceptor(SqlResponseMemo(store.engine), MUTATING_METHODS)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
                               security=security, interceptors=[once])
 
 
+def order_hand_off(settings: SuppliesSettings, store: SuppliesStore, clock: Clock
+                   ) -> OrderHandOff:
+    """The hand-off thread (not started) to the folder or webhook the settings name."""
+    outlet = outlet_from_settings(orders_dir=settings.orders_dir,
+                                  webhook_url=settings.order_webhook_url,
+                                  timeout_seconds=settings.order_webhook_timeout_seconds)
+    return OrderHandOff(store=store, outlet=outlet, clock=clock,
+                        lease=timedelta(seconds=settings.order_hand_off_lease_seconds),
+                        backoff=Backoff(settings.order_hand_off_retry_seconds,
+                                        settings.order_hand_off_retry_max_seconds))
+
+
 def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:
     """Migrate, bind, serve until SIGTERM/SIGINT, then report NOT_SERVING and stop with grace."""
     migrate(settings.database_url)
     store = SuppliesStore.open(settings.database_url)
+    # Approved orders go to the folder or webhook from this thread, never on a request's path.
+    hand_off = order_hand_off(settings, store, system_clock).start()
     server, port, health = _create(store=store, clock=system_clock, address=settings.address,
                                    window_days=settings.demand_window_days,
-                                   security=settings.server_security(),
-                                   outlet=outlet_from_settings(
-                                       orders_dir=settings.orders_dir,
-                                       webhook_url=settings.order_webhook_url,
-                                       timeout_seconds=settings.order_webhook_timeout_seconds))
+                                   security=settings.server_security(), hand_off=hand_off)
     # The outbox relay publishes decisions to Redis (CLINOPS_REDIS_URL) from this process.
     relay = supplies_outbox.relay_from_environment(store.engine, clock=system_clock)
     try:
@@ -351,4 +383,5 @@ def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:
     finally:
         if relay is not None:
             relay.stop()
+        hand_off.stop()
         store.close()

@@ -21,6 +21,7 @@ from clinops.sql import create_db_engine, upgrade_to_head
 from services.supplies.errors import (
     AlreadyDecided,
     AlreadyReceived,
+    OverReceipt,
     UnknownItem,
     UnknownOrder,
     UnknownProposal,
@@ -38,6 +39,7 @@ from services.supplies.model import (
     ProposalLine,
     ProposalState,
     PurchaseOrder,
+    Receiver,
     ReorderFigures,
     Stock,
     StockRow,
@@ -56,6 +58,7 @@ from services.supplies.tables import (
     ProposalRow,
     PurchaseOrderLineRow,
     PurchaseOrderRow,
+    ReceiverRow,
     UnitRow,
 )
 from services.supplies.tables import StockRow as StockTableRow
@@ -406,10 +409,36 @@ class SuppliesStore:
         with self._session() as session:
             row = session.scalars(select(ApproverRow).where(
                 ApproverRow.slack_team_id == slack_team_id,
-                ApproverRow.slack_user_id == slack_user_id).limit(1)).first()
+                ApproverRow.slack_user_id == slack_user_id).limit(1)).first() or \
+                session.scalars(select(ReceiverRow).where(
+                    ReceiverRow.slack_team_id == slack_team_id,
+                    ReceiverRow.slack_user_id == slack_user_id).limit(1)).first()
         if row is None:
             return Actor(slack_team_id, slack_user_id)
         return Actor(slack_team_id, slack_user_id, row.staff_id, row.display_name)
+
+    # ---- receivers -----------------------------------------------------------------------
+    def add_receiver(self, receiver: Receiver) -> Receiver:
+        """Let someone receive a unit's deliveries (replacing their name and role)."""
+        key = (normalise_unit_id(receiver.unit_id), receiver.staff_id)
+        with self._session() as session, session.begin():
+            if session.get(UnitRow, key[0]) is None:
+                raise UnknownUnit(receiver.unit_id)
+            row = session.get(ReceiverRow, key) or ReceiverRow(unit_id=key[0], staff_id=key[1])
+            row.display_name, row.role = receiver.display_name, receiver.role
+            row.slack_team_id, row.slack_user_id = receiver.slack_team_id, receiver.slack_user_id
+            session.add(row)
+        return Receiver(key[0], receiver.staff_id, receiver.display_name,
+                        receiver.slack_team_id, receiver.slack_user_id, receiver.role)
+
+    def receivers(self, unit_id: str) -> list[Receiver]:
+        """Who may receive a unit's deliveries besides its approvers, by name."""
+        with self._session() as session:
+            rows = session.scalars(select(ReceiverRow).where(
+                ReceiverRow.unit_id == normalise_unit_id(unit_id)).order_by(
+                ReceiverRow.display_name))
+            return [Receiver(r.unit_id, r.staff_id, r.display_name, r.slack_team_id,
+                             r.slack_user_id, r.role) for r in rows]
 
     # ---- proposals -----------------------------------------------------------------------
     def get_proposal(self, proposal_id: int) -> Proposal:
@@ -698,54 +727,137 @@ class SuppliesStore:
             unit_id=r.unit_id, total_cents=r.total_cents, created_at=r.created_at,
             lines=tuple(OrderLine(x.sku, x.supplier, x.quantity, x.unit_cost_cents,
                                   name=items[x.sku].name if x.sku in items else "",
-                                  pack_size=items[x.sku].pack_size if x.sku in items else 1)
+                                  pack_size=items[x.sku].pack_size if x.sku in items else 1,
+                                  received_quantity=x.received_quantity)
                         for x in r.lines),
             handed_off_at=r.handed_off_at, received_at=r.received_at,
-            received_by_name=r.received_by_name or "", approved_by_name=approver)
+            received_by_name=r.received_by_name or "", approved_by_name=approver,
+            hand_off_attempts=r.hand_off_attempts or 0)
 
-    def mark_handed_off(self, order_id: int, *, at: datetime) -> bool:
-        """Record the hand-off; False when it was already recorded (someone else sent it)."""
+    # ---- hand-off claims: one process hands each order off -------------------------------
+    def orders_due_for_hand_off(self, *, now: datetime, limit: int = 50) -> list[int]:
+        """Orders not yet handed off whose claim is free or expired and whose retry is due."""
+        with self._session() as session:
+            return list(session.scalars(select(PurchaseOrderRow.order_id).where(
+                *_hand_off_due(now)).order_by(PurchaseOrderRow.order_id).limit(limit)))
+
+    def claim_hand_off(self, order_id: int, *, claimant: str, now: datetime,
+                       until: datetime) -> bool:
+        """Take the order's hand-off until `until`; False when another claimant holds it.
+
+        A conditional UPDATE, so of two processes one wins (on PostgreSQL the second waits for
+        the first's row lock and then no longer matches); an expired claim is taken over.
+        """
         with self._session() as session, session.begin():
             return session.execute(update(PurchaseOrderRow).where(
-                PurchaseOrderRow.order_id == order_id,
-                PurchaseOrderRow.handed_off_at.is_(None),
-            ).values(handed_off_at=at).execution_options(synchronize_session=False)
-            ).rowcount == 1
+                PurchaseOrderRow.order_id == order_id, *_hand_off_due(now),
+            ).values(hand_off_claimed_by=claimant, hand_off_claimed_until=until)
+             .execution_options(synchronize_session=False)).rowcount == 1
 
-    def receive(self, order_id: int, *, actor: Actor, at: datetime) -> PurchaseOrder:
-        """Move each line from on order to on hand, once; AlreadyReceived the second time.
-
-        The conditional UPDATE (received_at still empty) serialises two receivers: exactly one
-        sees the row change and moves the stock, in the same transaction as its audit entry.
-        """
-        who = actor.display_name or actor.slack_user_id
+    def record_hand_off(self, order_id: int, *, at: datetime, audit: AuditEntry) -> bool:
+        """The outlet accepted the order: record it once, with its audit entry."""
         with self._session() as session, session.begin():
             changed = session.execute(update(PurchaseOrderRow).where(
                 PurchaseOrderRow.order_id == order_id,
-                PurchaseOrderRow.received_at.is_(None),
-            ).values(received_at=at, received_by_name=who)
+                PurchaseOrderRow.handed_off_at.is_(None),
+            ).values(handed_off_at=at, hand_off_claimed_by=None, hand_off_claimed_until=None,
+                     hand_off_retry_at=None)
+             .execution_options(synchronize_session=False)).rowcount == 1
+            if changed:
+                session.add(_audit_row(audit))
+            return changed
+
+    def release_hand_off(self, order_id: int, *, claimant: str, retry_at: datetime) -> int:
+        """A failed hand-off: free the claim, count the attempt, wait until `retry_at`.
+
+        Returns the attempts so far (0 when the claim was no longer `claimant`'s).
+        """
+        with self._session() as session, session.begin():
+            changed = session.execute(update(PurchaseOrderRow).where(
+                PurchaseOrderRow.order_id == order_id,
+                PurchaseOrderRow.handed_off_at.is_(None),
+                PurchaseOrderRow.hand_off_claimed_by == claimant,
+            ).values(hand_off_claimed_by=None, hand_off_claimed_until=None,
+                     hand_off_retry_at=retry_at,
+                     hand_off_attempts=PurchaseOrderRow.hand_off_attempts + 1)
              .execution_options(synchronize_session=False)).rowcount
             if changed != 1:
-                row = session.get(PurchaseOrderRow, order_id)
-                if row is None:
-                    raise UnknownOrder(order_number(order_id))
-                raise AlreadyReceived(
-                    f"{order_number(order_id)} was already received by "
-                    f"{row.received_by_name or 'someone'} on {row.received_at:%Y-%m-%d %H:%M} UTC")
-            row = session.get(PurchaseOrderRow, order_id)
-            assert row is not None
-            for line in row.lines:
-                # Never below zero: a count may already have corrected on order by hand.
-                session.execute(update(StockTableRow).where(
-                    StockTableRow.unit_id == row.unit_id, StockTableRow.sku == line.sku,
-                ).values(on_hand=StockTableRow.on_hand + line.quantity,
-                         on_order=func.max(StockTableRow.on_order - line.quantity, 0)
-                         if session.bind.dialect.name == "sqlite"
-                         else func.greatest(StockTableRow.on_order - line.quantity, 0)))
-            session.add(_audit_row(AuditEntry(
-                at, actor, "receive", order_number(order_id), "RECEIVED",
-                ", ".join(f"{x.sku}+{x.quantity}" for x in row.lines))))
-        return self.get_purchase_order(order_id)
+                return 0
+            return session.scalar(select(PurchaseOrderRow.hand_off_attempts).where(
+                PurchaseOrderRow.order_id == order_id)) or 0
+
+    # ---- receipts ------------------------------------------------------------------------
+    def receive(self, order_id: int, *, actor: Actor, at: datetime,
+                quantities: Mapping[str, int] | None = None) -> tuple[PurchaseOrder,
+                                                                      dict[str, int]]:
+        """Move what arrived from on order to on hand; (the order after, what moved per SKU).
+
+        `quantities` None receives everything outstanding. The order is received (received_at)
+        once every line has fully arrived; AlreadyReceived after that, OverReceipt when a
+        quantity is more than its line still expects.
+        """
+        with self._session() as session, session.begin():
+            moved = self._receive_in(session, order_id, quantities, actor, at)
+        return self.get_purchase_order(order_id), moved
+
+    def receive_many(self, receipts: Mapping[int, Mapping[str, int]], *, actor: Actor,
+                     at: datetime, audit: AuditEntry) -> dict[int, dict[str, int]]:
+        """An import's receipts in one transaction: every order's quantities, or none of them."""
+        with self._session() as session, session.begin():
+            moved = {order_id: self._receive_in(session, order_id, quantities, actor, at)
+                     for order_id, quantities in sorted(receipts.items())}
+            session.add(_audit_row(audit))
+        return moved
+
+    def _receive_in(self, session: Session, order_id: int,
+                    quantities: Mapping[str, int] | None, actor: Actor,
+                    at: datetime) -> dict[str, int]:
+        # Touching the open order first takes its row lock: receipts of one order serialise.
+        open_order = session.execute(update(PurchaseOrderRow).where(
+            PurchaseOrderRow.order_id == order_id, PurchaseOrderRow.received_at.is_(None),
+        ).values(received_by_name=PurchaseOrderRow.received_by_name)
+         .execution_options(synchronize_session=False)).rowcount
+        row = session.get(PurchaseOrderRow, order_id, populate_existing=True)
+        if row is None:
+            raise UnknownOrder(order_number(order_id))
+        if open_order != 1:
+            raise AlreadyReceived(
+                f"{order_number(order_id)} was already received by "
+                f"{row.received_by_name or 'someone'} on {row.received_at:%Y-%m-%d %H:%M} UTC")
+        lines = {line.sku: line for line in row.lines}
+        wanted = dict(quantities) if quantities is not None else {
+            sku: line.quantity - line.received_quantity for sku, line in lines.items()}
+        moved: dict[str, int] = {}
+        for sku, quantity in sorted(wanted.items()):
+            line = lines.get(sku)
+            if line is None:
+                raise OverReceipt(f"{sku} is not on {order_number(order_id)}")
+            outstanding = line.quantity - line.received_quantity
+            if quantity > outstanding:
+                raise OverReceipt(
+                    f"{order_number(order_id)} {sku}: {quantity} received but only "
+                    f"{outstanding} of {line.quantity} still expected")
+            if quantity <= 0:
+                continue
+            line.received_quantity += quantity
+            moved[sku] = quantity
+            # Never below zero: a count may already have corrected on order by hand.
+            session.execute(update(StockTableRow).where(
+                StockTableRow.unit_id == row.unit_id, StockTableRow.sku == sku,
+            ).values(on_hand=StockTableRow.on_hand + quantity,
+                     on_order=func.max(StockTableRow.on_order - quantity, 0)
+                     if session.bind.dialect.name == "sqlite"
+                     else func.greatest(StockTableRow.on_order - quantity, 0)))
+        complete = all(line.received_quantity >= line.quantity for line in lines.values())
+        if complete:
+            row.received_at, row.received_by_name = at, actor.display_name or actor.slack_user_id
+        session.flush()
+        detail = ", ".join(f"{sku}+{q} ({lines[sku].received_quantity} of {lines[sku].quantity})"
+                           for sku, q in moved.items())
+        session.add(_audit_row(AuditEntry(
+            at, actor, "receive", order_number(order_id),
+            "RECEIVED" if complete else "PARTIAL", detail or "nothing arrived")))
+        return moved
 
     def spend_since(self, unit_id: str, since: datetime) -> int:
         """What a unit's approved orders since `since` cost, in cents."""
@@ -781,6 +893,15 @@ class ProposalChanged(Exception):
 
 class _NotOpen(Exception):
     """The conditional UPDATE matched nothing: the proposal is no longer undecided."""
+
+
+def _hand_off_due(now: datetime) -> tuple:
+    """Not handed off, claim free or expired, retry due."""
+    return (PurchaseOrderRow.handed_off_at.is_(None),
+            PurchaseOrderRow.hand_off_claimed_until.is_(None)
+            | (PurchaseOrderRow.hand_off_claimed_until <= now),
+            PurchaseOrderRow.hand_off_retry_at.is_(None)
+            | (PurchaseOrderRow.hand_off_retry_at <= now))
 
 
 def _approver_copy(approver: Approver, unit_id: str) -> Approver:

@@ -161,6 +161,10 @@ class PurchaseOrderRow(Base):
     handed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     received_by_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    hand_off_claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    hand_off_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    hand_off_attempts: Mapped[int] = mapped_column(default=0)
+    hand_off_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     lines: Mapped[list[PurchaseOrderLineRow]] = relationship(
         order_by="PurchaseOrderLineRow.sku", lazy="selectin"
     )
@@ -175,6 +179,20 @@ class PurchaseOrderLineRow(Base):
     supplier: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int]
     unit_cost_cents: Mapped[int] = mapped_column(BigInteger)
+    # How much of the line has arrived; the order is received once every line is complete.
+    received_quantity: Mapped[int] = mapped_column(default=0)
+
+
+class ReceiverRow(Base):
+    """Someone who may receive a unit's deliveries without approving its orders (charge nurse)."""
+
+    __tablename__ = "receivers"
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.unit_id"), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    slack_team_id: Mapped[str] = mapped_column(String(32))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(32))
 
 
 class AuditRow(Base):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,13 +27,11 @@ from services.supplies.model import (
     Item,
     Proposal,
     ProposalState,
-    PurchaseOrder,
     StockLevel,
     StockRow,
     Unit,
     proposal_reference,
 )
-from services.supplies.orders import OrderOutlet
 from services.supplies.store import (
     AuditEntry,
     IdempotencyKeyUsed,
@@ -52,8 +49,6 @@ SYSTEM = Actor(staff_id="supplies-scan", display_name="scheduled scan")
 # cases run on a SQLite file rather than a fake that could not hold them.
 Store = SuppliesStore
 log = logging.getLogger(__name__)
-# One hand-off at a time in this process, so two approvals never send the same order twice.
-_HAND_OFF = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -374,14 +369,8 @@ def list_proposals(*, unit_id: str = "", state: ProposalState | None = None, sto
 
 
 def scan_reorders(*, unit_id: str = "", store: Store, clock: Clock,
-                  window_days: int = domain.DEFAULT_WINDOW_DAYS,
-                  outlet: OrderOutlet | None = None) -> list[Proposal]:
-    """The scheduled scan: propose what is at or below ROP, re-arm what recovered.
-
-    It also retries any approved order whose hand-off failed.
-    """
-    if outlet is not None:
-        hand_off_orders(store=store, clock=clock, outlet=outlet)
+                  window_days: int = domain.DEFAULT_WINDOW_DAYS) -> list[Proposal]:
+    """The scheduled scan: propose what is at or below ROP, re-arm what recovered."""
     unit = store.get_unit(check_unit_id(unit_id)).unit_id if unit_id.strip() else None
     now = clock()
     levels = stock_levels(store=store, now=now, window_days=window_days, unit_id=unit)
@@ -462,7 +451,6 @@ def decide_proposal(
     idempotency_key: str = "",
     store: Store,
     clock: Clock,
-    outlet: OrderOutlet | None = None,
 ) -> Proposal:
     """Approve (within the caller's limit, else escalate), reject with a reason, or edit.
 
@@ -480,11 +468,8 @@ def decide_proposal(
         return with_budget(store.get_proposal(first), store=store, now=clock())
     for _attempt in range(3):
         try:
-            decided = _decide_once(number, decision, reason, quantities, caller, key, store,
-                                   clock())
-            if decided.purchase_order_id and outlet is not None:
-                hand_off_orders(store=store, clock=clock, outlet=outlet)  # after the commit
-            return decided
+            return _decide_once(number, decision, reason, quantities, caller, key, store,
+                                clock())
         except ProposalChanged:
             continue  # a count changed the lines under us: check authority again
         except (AlreadyDecided, IdempotencyKeyUsed):
@@ -551,60 +536,3 @@ def _store_decision(store: Store, number: int, decision: Decision,
     decided = store.decide(number, decision=decision, outcome=outcome, actor=actor, at=now,
                            idempotency_key=key, **details)  # type: ignore[arg-type]
     return with_budget(decided, store=store, now=now)
-
-
-
-# ---- purchase orders ------------------------------------------------------------------------
-
-def hand_off_orders(*, store: Store, clock: Clock, outlet: OrderOutlet) -> list[str]:
-    """Hand every approved order not yet handed off to the outlet; a failure waits for next time.
-
-    Runs after the approval's transaction has committed. `handed_off_at` is recorded only after
-    the outlet accepted the order, so each order is handed off once; a crash between the two
-    repeats it, which the folder tolerates (same file) and a webhook sees by its Idempotency-Key.
-    """
-    sent: list[str] = []
-    with _HAND_OFF:
-        for order in store.purchase_orders(pending_hand_off=True):
-            try:
-                where = outlet.hand_off(order)
-            except Exception as error:  # noqa: BLE001 — any outlet failure is retried later
-                log.warning("purchase order %s not handed off (%s); retried on the next "
-                            "approval or scan", order.number, type(error).__name__)
-                continue
-            if store.mark_handed_off(_order_id(order.number), at=clock()):
-                store.audit(AuditEntry(clock(), SYSTEM, "hand_off", order.number, "SENT",
-                                       where))
-                sent.append(order.number)
-    return sent
-
-
-def parse_order_number(number: str, *, field: str = "purchase_order_id") -> int:
-    """PO-00012, po-12 or 12 → 12."""
-    text = number.strip().upper().removeprefix("PO-").removeprefix("PO")
-    if not text:
-        raise InvalidInput({field: "required"})
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 2**31 - 1:
-        raise InvalidInput({field: "a purchase order number such as PO-00012"})
-    return int(text)
-
-
-_order_id = parse_order_number
-
-
-def receive_purchase_order(*, purchase_order_id: str, caller: Actor, store: Store,
-                           clock: Clock) -> PurchaseOrder:
-    """Move a delivered order's lines from on order to on hand; once, by the unit's approvers."""
-    number = parse_order_number(purchase_order_id)
-    caller = _identified(caller)
-    order = store.get_purchase_order(number)
-    now = clock()
-    me = next((a for a in store.approvers(order.unit_id) if (a.slack_team_id, a.slack_user_id)
-               == (caller.slack_team_id, caller.slack_user_id)), None)
-    if me is None:
-        actor = store.find_actor(caller.slack_team_id, caller.slack_user_id)
-        store.audit(AuditEntry(now, actor, "receive", order.number, "REFUSED",
-                               f"not an approver for {order.unit_id}"))
-        raise NotAnApprover(f"only {order.unit_id}'s approvers may receive {order.number}")
-    actor = Actor(caller.slack_team_id, caller.slack_user_id, me.staff_id, me.display_name)
-    return store.receive(number, actor=actor, at=now)
