@@ -15,6 +15,13 @@ class UnknownUnit(StaffingError):
         self.known = tuple(known)
 
 
+class UnknownFacility(StaffingError):
+    def __init__(self, facility_id: str, known: Sequence[str] = ()) -> None:
+        listed = f"; known facilities: {', '.join(known)}" if known else ""
+        super().__init__(f"no facility {facility_id!r}{listed}")
+        self.facility_id = facility_id
+
+
 class UnknownCategory(StaffingError):
     def __init__(self, category: str) -> None:
         super().__init__(f"unknown unit category {category!r}")

@@ -149,7 +149,18 @@ class GridStep:
 
 
 @dataclass(frozen=True)
+class Facility:
+    """A hospital or clinic with its own time zone; every unit belongs to one."""
+
+    facility_id: str
+    name: str
+    time_zone: str
+
+
+@dataclass(frozen=True)
 class Unit:
+    # time_zone is the facility's. Added without facility_id, a unit joins the facility in its
+    # zone (the first one is created as MAIN); a zone that contradicts the facility is refused.
     unit_id: str
     name: str
     category: UnitCategory
@@ -158,6 +169,7 @@ class Unit:
     jurisdiction: str = "US-CA"
     patients_per_nurse_override: int | None = None
     unlicensed_grid: tuple[GridStep, ...] = ()
+    facility_id: str = ""
 
 
 @dataclass(frozen=True)

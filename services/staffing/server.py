@@ -30,6 +30,7 @@ from services.staffing.errors import (
     PermissionDenied,
     StaffingError,
     UnknownCategory,
+    UnknownFacility,
     UnknownOpenShift,
     UnknownStaff,
     UnknownUnit,
@@ -60,6 +61,7 @@ DEFAULT_ESCALATION_WAIT = timedelta(minutes=30)
 # missing is a configuration the facility must fix, hence FAILED_PRECONDITION.
 STATUS_OF: dict[type[StaffingError], grpc.StatusCode] = {
     UnknownUnit: grpc.StatusCode.NOT_FOUND,
+    UnknownFacility: grpc.StatusCode.NOT_FOUND,
     UnknownStaff: grpc.StatusCode.NOT_FOUND,
     NoHomeUnit: grpc.StatusCode.FAILED_PRECONDITION,
     UnknownCategory: grpc.StatusCode.FAILED_PRECONDITION,
@@ -137,6 +139,7 @@ def unit_message(unit: Unit) -> staffing_pb2.Unit:
         unit_id=unit.unit_id, name=unit.name, slack_channel_id=unit.slack_channel_id,
         category=staffing_pb2.UnitCategory.Value(f"UNIT_CATEGORY_{unit.category}"),
         time_zone=unit.time_zone, patients_per_nurse_override=unit.patients_per_nurse_override or 0,
+        facility_id=unit.facility_id,
     )
 
 
@@ -423,8 +426,15 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
 
     def ListUnits(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):
-            units = usecases.list_units(store=self.store)
+            units = usecases.list_units(store=self.store, facility_id=request.facility_id)
             return staffing_pb2.ListUnitsResponse(units=[unit_message(u) for u in units])
+
+    def ListFacilities(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            return staffing_pb2.ListFacilitiesResponse(facilities=[
+                staffing_pb2.Facility(facility_id=f.facility_id, name=f.name,
+                                      time_zone=f.time_zone)
+                for f in usecases.list_facilities(store=self.store)])
 
     def GetUnit(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):

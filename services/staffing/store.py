@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 
 from clinops.outbox import record
 from clinops.sql import create_db_engine, upgrade_to_head
-from services.staffing.errors import NoRatioRule, UnknownOpenShift, UnknownStaff, UnknownUnit
+from services.staffing.errors import (
+    NoRatioRule,
+    UnknownFacility,
+    UnknownOpenShift,
+    UnknownStaff,
+    UnknownUnit,
+)
 from services.staffing.model import (
     Assignment,
     AuditEntry,
@@ -21,6 +27,7 @@ from services.staffing.model import (
     Census,
     Duty,
     EmploymentType,
+    Facility,
     GridStep,
     LadderStep,
     OpenShift,
@@ -45,6 +52,7 @@ from services.staffing.tables import (
     AwardRow,
     CensusRow,
     DutyRow,
+    FacilityRow,
     GridStepRow,
     OpenShiftRow,
     OrientationRow,
@@ -73,12 +81,22 @@ def migrate(database_url: str) -> None:
 def _unit(row: UnitRow) -> Unit:
     return Unit(
         unit_id=row.unit_id, name=row.name, category=parse_enum(UnitCategory, row.category),
-        slack_channel_id=row.slack_channel_id, time_zone=row.time_zone,
+        slack_channel_id=row.slack_channel_id, time_zone=row.facility.time_zone,
         jurisdiction=row.jurisdiction, patients_per_nurse_override=row.patients_per_nurse_override,
         unlicensed_grid=tuple(
             GridStep(Role(s.role), s.census_from, s.census_to, s.count) for s in row.grid
         ),
+        facility_id=row.facility_id,
     )
+
+
+def _facility(row: FacilityRow) -> Facility:
+    return Facility(facility_id=row.facility_id, name=row.name, time_zone=row.time_zone)
+
+
+MAIN_FACILITY = "MAIN"
+
+
 
 
 def _staff(row: StaffRow) -> StaffMember:
@@ -156,10 +174,66 @@ class StaffingStore:
         return Session(self.engine, expire_on_commit=False)
 
     # Units and the ratio table
-    def list_units(self) -> list[Unit]:
-        """Every unit, by id."""
+    def list_units(self, facility_id: str = "") -> list[Unit]:
+        """Every unit (of one facility, when named), by id."""
         with self._session() as session:
-            return [_unit(r) for r in session.scalars(select(UnitRow).order_by(UnitRow.unit_id))]
+            query = select(UnitRow).order_by(UnitRow.unit_id)
+            if facility_id:
+                self._facility_row(session, facility_id)
+                query = query.where(UnitRow.facility_id == facility_id.strip().upper())
+            return [_unit(r) for r in session.scalars(query)]
+
+    def list_facilities(self) -> list[Facility]:
+        """Every facility, by id."""
+        with self._session() as session:
+            return [_facility(r) for r in session.scalars(
+                select(FacilityRow).order_by(FacilityRow.facility_id))]
+
+    def add_facility(self, facility: Facility) -> Facility:
+        """Add a facility or rename it; its zone may change only while no unit belongs to it."""
+        facility_id = facility.facility_id.strip().upper()
+        with self._session() as session, session.begin():
+            row = session.get(FacilityRow, facility_id)
+            if row is not None and row.time_zone != facility.time_zone and session.scalar(
+                    select(func.count()).select_from(UnitRow).where(
+                        UnitRow.facility_id == facility_id)):
+                raise ValueError(f"facility {facility_id} has units; its time zone stays "
+                                 f"{row.time_zone}")
+            row = row or FacilityRow(facility_id=facility_id)
+            row.name, row.time_zone = facility.name, facility.time_zone
+            session.add(row)
+        self._units_changed()
+        return Facility(facility_id, facility.name, facility.time_zone)
+
+    @staticmethod
+    def _facility_row(session: Session, facility_id: str) -> FacilityRow:
+        row = session.get(FacilityRow, facility_id.strip().upper())
+        if row is None:
+            known = session.scalars(select(FacilityRow.facility_id).order_by(
+                FacilityRow.facility_id)).all()
+            raise UnknownFacility(facility_id, known)
+        return row
+
+    @staticmethod
+    def _facility_of(session: Session, unit: Unit) -> FacilityRow:
+        """The unit's facility: named, or the one in its zone (MAIN is created for the first)."""
+        if unit.facility_id:
+            row = StaffingStore._facility_row(session, unit.facility_id)
+        else:
+            row = session.scalars(select(FacilityRow).where(
+                FacilityRow.time_zone == unit.time_zone).order_by(FacilityRow.facility_id)).first()
+            if row is None:
+                if session.get(FacilityRow, MAIN_FACILITY) is not None:
+                    raise ValueError(f"unit {unit.unit_id} is in {unit.time_zone}, which no "
+                                     "facility is; add the facility and name it on the unit")
+                row = FacilityRow(facility_id=MAIN_FACILITY, name="Main facility",
+                                  time_zone=unit.time_zone)
+                session.add(row)
+        if unit.time_zone and unit.time_zone != row.time_zone:
+            raise ValueError(f"unit {unit.unit_id} says {unit.time_zone}, but its facility "
+                             f"{row.facility_id} keeps {row.time_zone}")
+        return row
+
 
     def get_unit(self, unit_id: str) -> Unit:
         """The unit with this id, in any letter case; UnknownUnit lists the known ones."""
@@ -188,7 +262,8 @@ class StaffingStore:
             unit_id = normalise_unit_id(unit.unit_id)
             row = session.get(UnitRow, unit_id) or UnitRow(unit_id=unit_id)
             row.name, row.category = unit.name, unit.category.value
-            row.slack_channel_id, row.time_zone = unit.slack_channel_id, unit.time_zone
+            row.slack_channel_id = unit.slack_channel_id
+            row.facility = self._facility_of(session, unit)
             row.jurisdiction = unit.jurisdiction
             row.patients_per_nurse_override = unit.patients_per_nurse_override
             row.grid = [

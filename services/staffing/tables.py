@@ -39,13 +39,22 @@ class RatioRuleRow(Base):
     source: Mapped[str]
 
 
+class FacilityRow(Base):
+    __tablename__ = "facilities"
+    facility_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    time_zone: Mapped[str] = mapped_column(String(64))
+
+
 class UnitRow(Base):
     __tablename__ = "units"
     unit_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
     category: Mapped[str] = mapped_column(String(32))
     slack_channel_id: Mapped[str] = mapped_column(String(32), default="")
-    time_zone: Mapped[str] = mapped_column(String(64))
+    # The unit's zone is its facility's (migration 0008 moved it there).
+    facility_id: Mapped[str] = mapped_column(ForeignKey("facilities.facility_id"))
+    facility: Mapped[FacilityRow] = relationship(lazy="joined")
     jurisdiction: Mapped[str] = mapped_column(String(16), default="US-CA")
     patients_per_nurse_override: Mapped[int | None]
     award_mode: Mapped[str] = mapped_column(String(8), default="AUTO")

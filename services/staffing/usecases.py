@@ -31,6 +31,7 @@ from services.staffing.model import (
     AwardMode,
     Census,
     ClaimOutcome,
+    Facility,
     Finding,
     GapLine,
     LadderStep,
@@ -55,7 +56,8 @@ MAX_UNIT_ID = 16
 class Store(Protocol):
     """What the use cases need of a store (StaffingStore, or a fake in unit tests)."""
 
-    def list_units(self) -> list[Unit]: ...
+    def list_units(self, facility_id: str = "") -> list[Unit]: ...
+    def list_facilities(self) -> list[Facility]: ...
     def get_unit(self, unit_id: str) -> Unit: ...
     def ratio_rule(self, jurisdiction: str, category: UnitCategory) -> RatioRule: ...
     def get_staff(self, staff_id: str) -> StaffMember: ...
@@ -122,9 +124,17 @@ def check_unit_id(unit_id: str, *, field: str = "unit_id") -> str:
     return cleaned
 
 
-def list_units(*, store: Store) -> list[Unit]:
-    """Every unit of the facility."""
-    return store.list_units()
+def list_units(*, store: Store, facility_id: str = "") -> list[Unit]:
+    """Every unit, or every unit of one facility (UnknownFacility when there is no such)."""
+    cleaned = facility_id.strip()
+    if len(cleaned) > 16 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in cleaned):
+        raise InvalidInput({"facility_id": "a facility id: up to 16 letters, digits, '-', '_'"})
+    return store.list_units(cleaned)
+
+
+def list_facilities(*, store: Store) -> list[Facility]:
+    """Every facility with its time zone."""
+    return store.list_facilities()
 
 
 def get_unit(*, unit_id: str, store: Store) -> Unit:
