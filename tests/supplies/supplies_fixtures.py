@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from services.supplies.model import Actor, Approver, Item, Stock, Unit
+from services.supplies.model import Actor, Approver, Item, Receiver, Stock, Unit
 from services.supplies.store import SuppliesStore
 
 TEAM = "T0001"
@@ -16,6 +16,8 @@ YESTERDAY = date(2026, 11, 25)
 MANAGER = Actor(TEAM, "U_MGR")
 DIRECTOR = Actor(TEAM, "U_DIR")
 NURSE = Actor(TEAM, "U_RN")
+CHARGE_NURSE = Actor(TEAM, "U_CN")  # ICU's charge nurse: receives deliveries, approves nothing
+FOUR_WEST_CHARGE_NURSE = Actor(TEAM, "U_4W_CN")
 MANAGER_LIMIT, DIRECTOR_LIMIT = 250_000, 2_500_000
 
 # Steady use (no spread), so ROP = d·L exactly: CHG 10/day x 3 days = 30; vent 2/day x 5 = 10.
@@ -27,7 +29,8 @@ DAILY_USE = {"CHG-CLOTH": 10, "GLOVE-NIT-M": 5, "VENT-CIRCUIT": 2}
 
 
 def populate(store: SuppliesStore) -> None:
-    """ICU stocked above every reorder point; 4W with no stock; approvers for ICU only."""
+    """ICU stocked above every reorder point; 4W with no stock; approvers for ICU only; a
+    charge nurse on each unit who may receive its deliveries."""
     store.add_unit(Unit("ICU", "Intensive Care", "C_ICU", LA, 4_000_000))
     store.add_unit(Unit("4W", "4 West", "C_4W", LA, 1_000_000))
     for item in (CHG, GLOVE, VENT):
@@ -42,3 +45,5 @@ def populate(store: SuppliesStore) -> None:
     store.add_approver(Approver("ICU", "S-MGR", "Denise Okafor", TEAM, "U_MGR", MANAGER_LIMIT, 1))
     store.add_approver(Approver("ICU", "S-DIR", "Harold Jimenez", TEAM, "U_DIR", DIRECTOR_LIMIT,
                                 2))
+    store.add_receiver(Receiver("ICU", "S-CN", "Maya Castillo", TEAM, "U_CN"))
+    store.add_receiver(Receiver("4W", "S-4W-CN", "Gloria Mendoza", TEAM, "U_4W_CN"))
