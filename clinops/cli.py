@@ -103,9 +103,11 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="state of every component; exit 1 if any is down")
     check.add_argument("--service", choices=SERVICES, help="only this service's gRPC health")
     imports = commands.add_parser(
-        "import", help="a supply-cabinet CSV or a certification CSV/FHIR file, all or nothing")
-    imports.add_argument("kind", choices=("supplies", "training"),
-                         help="supplies: cabinet counts and consumption (CSV); "
+        "import", help="a supply-cabinet or receiving-dock CSV, or a certification CSV/FHIR "
+                       "file, all or nothing")
+    imports.add_argument("kind", choices=("supplies", "receipts", "training"),
+                         help="supplies: cabinet counts and consumption (CSV); receipts: "
+                              "deliveries received against purchase orders (CSV); "
                               "training: certification records (CSV or FHIR JSON)")
     imports.add_argument("file", type=Path, help="docs/imports.md lists what is accepted")
     imports.add_argument("--as", dest="caller", metavar="SLACK_TEAM:SLACK_USER",

@@ -1,7 +1,9 @@
-"""`clinops import supplies|training FILE`: a cabinet or HR export into a service, all or nothing.
+"""`clinops import supplies|receipts|training FILE`: a cabinet, receiving-dock or HR export into a
+service, all or nothing.
 
-The file is read here only far enough to send it: supply-cabinet rows become StockRow messages;
-certification files go as they are (CSV with its header names made canonical, or FHIR JSON).
+The file is read here only far enough to send it: supply-cabinet rows become StockRow messages,
+receiving-dock rows ReceiptRow messages; certification files go as they are (CSV with its header
+names made canonical, or FHIR JSON).
 Every rule about what may be written, and who may write it, stays in the owning service, which
 writes every row or none. docs/imports.md lists the columns and FHIR fields accepted.
 """
@@ -45,6 +47,16 @@ STOCK_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED_STOCK_COLUMNS = ("unit", "sku", "date")
 
+# A receiving dock's (or supply cabinet's) receipts: which order, which item, how many arrived.
+RECEIPT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "purchase_order": ("purchase_order", "purchase_order_id", "purchase_order_number",
+                       "purchase_order_no", "po", "po_number", "po_no", "po_id", "order_number",
+                       "order_no", "order"),
+    "sku": STOCK_COLUMNS["sku"],
+    "quantity": ("quantity_received", "qty_received", "received_qty", "received_quantity",
+                 "received", "receipt_qty", "quantity", "qty"),
+}
+
 # The training service reads these five names; HR and learning systems call them otherwise.
 TRAINING_COLUMNS: dict[str, tuple[str, ...]] = {
     "staff_id": ("staff_id", "staff", "employee_id", "employee_number", "employee_no",
@@ -74,6 +86,16 @@ class StockRowIn:
     day: date
     counted: int | None
     consumed: int
+
+
+@dataclass(frozen=True)
+class ReceiptRowIn:
+    """One receiving-dock row as the file states it, with the data row it came from."""
+
+    row: int
+    purchase_order_id: str
+    sku: str
+    quantity: int
 
 
 @dataclass(frozen=True)
@@ -235,6 +257,42 @@ def read_stock_csv(content: bytes, name: str = "the file"
     return good, rejected
 
 
+def read_receipts_csv(content: bytes, name: str = "the file"
+                      ) -> tuple[list[ReceiptRowIn], list[Rejected]]:
+    """Receipt rows, and the rows that cannot even be sent (with why); see docs/imports.md."""
+    rows, header = _reader(read_text(content, name), name)
+    columns = _columns(header, RECEIPT_COLUMNS, tuple(RECEIPT_COLUMNS), name)
+    good: list[ReceiptRowIn] = []
+    rejected: list[Rejected] = []
+    number = 0
+    try:
+        for cells in rows:
+            if not any(cell.strip() for cell in cells):
+                continue
+            number += 1
+            values = {column: cells[index].strip() if index < len(cells) else ""
+                      for column, index in columns.items()}
+            problems = [f"{column.replace('_', ' ')} is missing"
+                        for column in ("purchase_order", "sku") if not values[column]]
+            quantity = None
+            try:
+                quantity = _quantity(values["quantity"], "quantity")
+            except ValueError as error:
+                problems.append(str(error))
+            else:
+                if quantity is None:
+                    problems.append("quantity is missing")
+            if problems or quantity is None:
+                rejected.append(Rejected(f"row {number}", "; ".join(problems)))
+                continue
+            good.append(ReceiptRowIn(number, values["purchase_order"], values["sku"], quantity))
+    except csv.Error as error:
+        raise ImportFileError(f"{name} is not valid CSV near row {number + 1}: {error}") from None
+    if not good and not rejected:
+        raise ImportFileError(f"{name} has a header but no rows")
+    return good, rejected
+
+
 def training_format(text: str) -> str:
     """'FHIR_JSON' when the content is a JSON object (a Practitioner or Bundle), else 'CSV'."""
     return "FHIR_JSON" if text.lstrip().startswith("{") else "CSV"
@@ -343,6 +401,35 @@ def import_stock(rows: Sequence[StockRowIn], *, channel: grpc.Channel, caller: r
     return Outcome(True, lines)
 
 
+def import_receipts(rows: Sequence[ReceiptRowIn], *, channel: grpc.Channel,
+                    caller: rpc.Caller, deadline_seconds: float,
+                    target: str = "supplies") -> Outcome:
+    """Send the rows to ImportReceipts; the service moves all of them into stock or none."""
+    from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
+
+    request = supplies_pb2.ImportReceiptsRequest(rows=[
+        supplies_pb2.ReceiptRow(purchase_order_id=r.purchase_order_id, sku=r.sku,
+                                quantity=r.quantity) for r in rows])
+    try:
+        answer = supplies_pb2_grpc.SuppliesServiceStub(channel).ImportReceipts(
+            request, timeout=deadline_seconds, metadata=rpc.caller_metadata(caller))
+    except grpc.RpcError as error:
+        return _refusal("supplies", target, error)
+    if answer.rejected:
+        return _rejections([Rejected(f"row {rows[r.row_number - 1].row}", r.reason)
+                            for r in answer.rejected])
+    lines = [f"{_plural(answer.rows_written, 'row')} written, "
+             f"{_plural(len(answer.orders), 'purchase order')} received into stock"]
+    for order in answer.orders:
+        left = sum(line.outstanding for line in order.lines)
+        moved = ", ".join(f"{line.sku} +{line.quantity}" for line in order.lines
+                          if line.quantity)
+        state = "fully received" if not left else f"{left} still expected"
+        lines.append(f"  {order.purchase_order_id} for {order.unit_id}: {moved or 'nothing'}"
+                     f" ({state})")
+    return Outcome(True, lines)
+
+
 def fhir_kind(text: str, name: str = "the file") -> str:
     """The resourceType of a FHIR JSON file, or a clear ImportFileError when it is not JSON."""
     try:
@@ -398,7 +485,8 @@ def _targets() -> tuple[dict[str, str], grpc.ChannelCredentials | None]:
                for item in error.errors()):
             raise
         settings = BotSettings(SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET="")
-    return ({"supplies": settings.supplies_target, "training": settings.training_target},
+    return ({"supplies": settings.supplies_target, "receipts": settings.supplies_target,
+             "training": settings.training_target},
             settings.service_credentials())
 
 
@@ -412,8 +500,12 @@ def run(kind: str, path: Path, *, caller_text: str | None,
         except OSError as error:
             raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
         name = path.name
-        if kind == "supplies":
-            rows, rejected = read_stock_csv(content, name)
+        receipt_rows: list[ReceiptRowIn] = []
+        if kind in ("supplies", "receipts"):
+            if kind == "supplies":
+                rows, rejected = read_stock_csv(content, name)
+            else:
+                rows, (receipt_rows, rejected) = [], read_receipts_csv(content, name)
             if rejected:
                 return _rejections(rejected)
             payload: bytes | None = None
@@ -434,6 +526,9 @@ def run(kind: str, path: Path, *, caller_text: str | None,
         if kind == "supplies":
             return import_stock(rows, channel=channel, caller=caller,
                                 deadline_seconds=deadline_seconds, target=target)
+        if kind == "receipts":
+            return import_receipts(receipt_rows, channel=channel, caller=caller,
+                                   deadline_seconds=deadline_seconds, target=target)
         assert payload is not None
         return import_training(payload, import_format, channel=channel, caller=caller,
                                deadline_seconds=deadline_seconds, target=target,
