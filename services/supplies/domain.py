@@ -29,6 +29,38 @@ class Demand:
     days: int
 
 
+@dataclass(frozen=True)
+class UseTotals:
+    """A location's use over a window as the database adds it up: days with use, Σq and Σq²."""
+
+    days_used: int
+    total: int
+    total_squares: int
+
+
+NO_USE = UseTotals(0, 0, 0)
+
+
+def demand_from_totals(totals: UseTotals, *, window_days: int) -> Demand:
+    """Mean and population spread of use per day from Σq and Σq² over `window_days` days.
+
+    Days without use are zeros: they add nothing to either sum but count in the window. With
+    whole quantities N·Σq² − (Σq)² is an exact integer, so the variance has no cancellation.
+    """
+    if window_days < 1:
+        raise ValueError("the demand window needs at least one day")
+    mean = totals.total / window_days
+    variance = (window_days * totals.total_squares - totals.total**2) / window_days**2
+    return Demand(mean, math.sqrt(max(variance, 0.0)), window_days)
+
+
+def use_totals(history: Mapping[date, int], *, last_day: date, window_days: int) -> UseTotals:
+    """The use inside the `window_days` days ending `last_day`, added up (the SQL's reference)."""
+    first_day = last_day - timedelta(days=window_days - 1)
+    used = [q for day, q in history.items() if first_day <= day <= last_day]
+    return UseTotals(len(used), sum(used), sum(q * q for q in used))
+
+
 def daily_demand(history: Mapping[date, int], *, last_day: date, window_days: int) -> Demand:
     """Mean and spread of use per day over the `window_days` days ending `last_day`.
 
@@ -37,13 +69,8 @@ def daily_demand(history: Mapping[date, int], *, last_day: date, window_days: in
     """
     if window_days < 1:
         raise ValueError("the demand window needs at least one day")
-    first_day = last_day - timedelta(days=window_days - 1)
-    # Summed over the days with use only (the rest are zeros), in floats: statistics.pstdev
-    # works in exact fractions, which dominated a scan of 100k item-locations.
-    used = [float(q) for day, q in history.items() if first_day <= day <= last_day]
-    mean = math.fsum(used) / window_days
-    spread = math.fsum((q - mean) ** 2 for q in used) + (window_days - len(used)) * mean**2
-    return Demand(mean, math.sqrt(max(spread, 0.0) / window_days), window_days)
+    return demand_from_totals(use_totals(history, last_day=last_day, window_days=window_days),
+                              window_days=window_days)
 
 
 def z_score(service_level: float) -> float:

@@ -138,21 +138,21 @@ def _zone(unit: Unit) -> ZoneInfo:
 
 
 def stock_levels(*, store: Store, now: datetime, window_days: int,
-                 unit_id: str | None = None, sku: str | None = None) -> list[StockLevel]:
+                 unit_id: str | None = None, sku: str | None = None,
+                 catalogue: Mapping[str, Item] | None = None) -> list[StockLevel]:
     """Every location (of a unit, or all) with its reorder point from the history window."""
     units = {u.unit_id: u for u in store.list_units()}
     levels = []
-    histories: dict[str, dict[tuple[str, str], dict[date, int]]] = {}
-    for stock, item in store.stock_with_items(unit_id):
-        if sku is not None and stock.sku != sku:
-            continue
-        # History ends yesterday at the facility: today's use is still being counted.
-        last_day = domain.facility_today(now, _zone(units[stock.unit_id])) - timedelta(days=1)
-        if stock.unit_id not in histories:
-            histories[stock.unit_id] = store.consumption_history(
-                last_day - timedelta(days=window_days - 1), last_day, stock.unit_id)
-        history = histories[stock.unit_id].get((stock.unit_id, stock.sku), {})
-        demand = domain.daily_demand(history, last_day=last_day, window_days=window_days)
+    # Σq and Σq² per location come from the database, one query per unit (its own last day).
+    totals: dict[str, dict[tuple[str, str], domain.UseTotals]] = {}
+    for stock, item in store.stock_with_items(unit_id, sku, catalogue=catalogue):
+        if stock.unit_id not in totals:
+            # History ends yesterday at the facility: today's use is still being counted.
+            last_day = domain.facility_today(now, _zone(units[stock.unit_id])) - timedelta(days=1)
+            totals[stock.unit_id] = store.use_totals(
+                last_day - timedelta(days=window_days - 1), last_day, stock.unit_id, sku)
+        used = totals[stock.unit_id].get((stock.unit_id, stock.sku), domain.NO_USE)
+        demand = domain.demand_from_totals(used, window_days=window_days)
         figures = domain.reorder_figures(item, demand,
                                          fixed_reorder_point=stock.fixed_reorder_point)
         levels.append(StockLevel(stock, item, figures))
@@ -192,11 +192,12 @@ def with_budget(proposal: Proposal, *, store: Store, now: datetime) -> Proposal:
     """The proposal with its unit's month-to-date spend, budget and channel, and pack sizes."""
     unit = store.get_unit(proposal.unit_id)
     since = domain.month_start(now, _zone(unit))
+    packs = store.pack_sizes(line.sku for line in proposal.lines)
     return dataclasses.replace(
         proposal, month_to_date_spend_cents=store.spend_since(unit.unit_id, since),
         monthly_budget_cents=unit.monthly_budget_cents,
         unit_slack_channel_id=unit.slack_channel_id,
-        lines=tuple(dataclasses.replace(line, pack_size=store.get_item(line.sku).pack_size)
+        lines=tuple(dataclasses.replace(line, pack_size=packs.get(line.sku, 1))
                     for line in proposal.lines))
 
 
@@ -371,10 +372,16 @@ def list_proposals(*, unit_id: str = "", state: ProposalState | None = None, sto
 def scan_reorders(*, unit_id: str = "", store: Store, clock: Clock,
                   window_days: int = domain.DEFAULT_WINDOW_DAYS) -> list[Proposal]:
     """The scheduled scan: propose what is at or below ROP, re-arm what recovered."""
-    unit = store.get_unit(check_unit_id(unit_id)).unit_id if unit_id.strip() else None
+    units = [store.get_unit(check_unit_id(unit_id)).unit_id] if unit_id.strip() \
+        else [u.unit_id for u in store.list_units()]
     now = clock()
-    levels = stock_levels(store=store, now=now, window_days=window_days, unit_id=unit)
-    touched = _reconcile(store, levels, actor=SYSTEM, now=now)
+    touched = []
+    catalogue = {item.sku: item for item in store.list_items()}
+    # A unit at a time: a health system's 100k locations never sit in memory together.
+    for unit in units:
+        levels = stock_levels(store=store, now=now, window_days=window_days, unit_id=unit,
+                              catalogue=catalogue)
+        touched += _reconcile(store, levels, actor=SYSTEM, now=now)
     return [with_budget(store.get_proposal(p), store=store, now=now) for p in touched]
 
 
