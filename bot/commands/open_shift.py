@@ -9,7 +9,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.messages import error_blocks, usage_blocks, usage_text
 from bot.blocks.open_shift import (
-    cancel_thread_text,
     cancelled_text,
     claim_answer_blocks,
     claim_answer_text,
@@ -101,7 +100,7 @@ def report_request(report: GapReport) -> staffing_pb2.ReportGapRequest:
 
 async def report_gap(text: str, respond: AsyncRespond, client: AsyncWebClient,
                      context: dict) -> None:
-    """ReportGap → post the open shift in the unit's channel → remember where it was posted."""
+    """ReportGap (the open shift and its announcement) → "Posting to <#channel>…"."""
     parsed = parse_report(text)
     if isinstance(parsed, ReportUsage):
         await respond(response_type="ephemeral", blocks=usage_blocks(REPORT_USAGE, parsed.problem),
@@ -116,19 +115,13 @@ async def report_gap(text: str, respond: AsyncRespond, client: AsyncWebClient,
             raise
         await respond(response_type="ephemeral", blocks=error_blocks(problem), text=problem)
         return
-    channel = await post_open_shift(opened, client, staffing)
-    done = f"Posted to <#{channel}>: {open_shift_text(opened)}"
+    # The post itself (Claim button, then its ts back to staffing) is the open_shift.posted
+    # event ReportGap committed with the shift: it goes out even if this bot dies now.
+    done = (f"Posting to <#{opened.slack_channel_id}>… {open_shift_text(opened)}"
+            if opened.slack_channel_id else
+            f"Recorded, but {opened.unit_id} has no Slack channel to post it in: "
+            f"{open_shift_text(opened)}")
     await respond(response_type="ephemeral", text=done)
-
-
-async def post_open_shift(opened: staffing_pb2.OpenShift, client: AsyncWebClient,
-                          staffing: StaffingClient) -> str:
-    """Post a reported open shift in its unit's channel and tell staffing where; the channel."""
-    posted = await client.chat_postMessage(channel=opened.slack_channel_id,
-                                           blocks=open_shift_blocks(opened, in_channel=True),
-                                           text=open_shift_text(opened))
-    await staffing.set_open_shift_message(opened.open_shift_id, posted["channel"], posted["ts"])
-    return posted["channel"]
 
 
 async def claim(ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond,
@@ -226,12 +219,10 @@ async def cancel(ack: AsyncAck, action: dict, respond: AsyncRespond, client: Asy
         await respond(response_type="ephemeral", replace_original=False, text=text)
         return
     if shift.slack_message_ts:
+        # The line in the thread is staffing's open_shift.cancelled event (bot/notifier).
         await client.chat_update(channel=shift.slack_channel_id, ts=shift.slack_message_ts,
                                  blocks=open_shift_blocks(shift, in_channel=True),
                                  text=open_shift_text(shift))
-        await client.chat_postMessage(channel=shift.slack_channel_id,
-                                      thread_ts=shift.slack_message_ts,
-                                      text=cancel_thread_text(shift))
 
 
 def register(app: AsyncApp) -> None:

@@ -76,8 +76,9 @@ def service_errors(error: ServiceCallError) -> dict[str, str] | None:
 
 async def submit_report(ack: AsyncAck, view: dict, client: AsyncWebClient,
                         context: dict) -> None:
-    """ReportGap exactly as the text form; refusals stay on the modal's fields."""
-    from bot.commands.open_shift import post_open_shift, report_request
+    """ReportGap exactly as the text form; refusals stay on the modal's fields. The post in the
+    unit's channel is staffing's open_shift.posted event (bot/notifier)."""
+    from bot.commands.open_shift import report_request
 
     parsed = report_from_state(view.get("state", {}).get("values", {}))
     if isinstance(parsed, dict):
@@ -92,8 +93,8 @@ async def submit_report(ack: AsyncAck, view: dict, client: AsyncWebClient,
             raise
         await ack(response_action="errors", errors=shown)
         return
+    del opened  # posted by the notifier from the event ReportGap committed
     await ack()
-    await post_open_shift(opened, client, staffing)
 
 
 def register(app: AsyncApp) -> None:

@@ -11,7 +11,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from slack_sdk.models.blocks import Block
 
 from bot.blocks.certs import outcome_text
-from bot.blocks.open_shift import awarded_text
+from bot.blocks.open_shift import (
+    awarded_text,
+    cancel_thread_text,
+    open_shift_blocks,
+    open_shift_text,
+)
 from bot.blocks.supplies import decision_text, edited_text
 from clinops.common.v1 import common_pb2
 from clinops.outbox import Event
@@ -53,15 +58,62 @@ def _as_dicts(blocks: Sequence[Block]) -> tuple[dict[str, Any], ...]:
     return tuple(block.to_dict() for block in blocks)
 
 
-def open_shift_awarded(payload: Mapping[str, Any]) -> Post | None:
-    """The award in the open shift's thread; nothing if the shift was never posted."""
+def _thread(payload: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Where an answer to the shift's post goes: its ts, or the event that posts it."""
     channel, ts = payload.get("slack_channel_id", ""), payload.get("slack_message_ts", "")
-    if not channel or not ts:
+    if not channel or not (ts or payload.get("thread_of")):
+        return None
+    return {"channel": channel, "thread_ts": ts or None, "thread_of": "" if ts else
+            payload.get("thread_of", "")}
+
+
+def open_shift_posted(payload: Mapping[str, Any]) -> Post | None:
+    """The open shift in its unit's channel with Claim (and Cancel); its ts goes to staffing."""
+    channel = payload.get("slack_channel_id", "")
+    if not channel:
+        return None
+    day = date.fromisoformat(payload["date"])
+    shift = staffing_pb2.OpenShift(
+        open_shift_id=payload["open_shift_id"], unit_id=payload["unit_id"],
+        window=common_pb2.ShiftWindow(
+            date=common_pb2.Date(year=day.year, month=day.month, day=day.day),
+            shift=common_pb2.Shift.Value(f"SHIFT_{payload['shift']}")),
+        role=staffing_pb2.StaffRole.Value(f"STAFF_ROLE_{payload['role']}"),
+        slots=int(payload["slots"]), reason=payload.get("reason", ""),
+        state=staffing_pb2.OPEN_SHIFT_STATE_OPEN, slack_channel_id=channel)
+    reporter = payload.get("reported_by") or {}
+    return Post(channel, open_shift_text(shift),
+                blocks=_as_dicts(open_shift_blocks(shift, in_channel=True)),
+                recording=Recording("open_shift", shift.open_shift_id,
+                                    reporter.get("slack_team_id", ""),
+                                    reporter.get("slack_user_id", "")))
+
+
+def open_shift_awarded(payload: Mapping[str, Any]) -> Post | None:
+    """The award in the open shift's thread; nothing if the shift has no channel."""
+    thread = _thread(payload)
+    if thread is None:
         return None
     shift = staffing_pb2.OpenShift(slots=int(payload["slots"]),
                                    slots_filled=int(payload["slots_filled"]))
-    return Post(channel, awarded_text(shift, payload.get("display_name", ""),
-                                      payload.get("slack_user_id", "")), thread_ts=ts)
+    return Post(text=awarded_text(shift, payload.get("display_name", ""),
+                                  payload.get("slack_user_id", "")), **thread)
+
+
+def open_shift_cancelled(payload: Mapping[str, Any]) -> Post | None:
+    """The cancel's line in the open shift's thread (who, when, what awards stand)."""
+    thread = _thread(payload)
+    if thread is None:
+        return None
+    shift = staffing_pb2.OpenShift(
+        cancelled_by_display_name=payload.get("cancelled_by_display_name", ""),
+        cancelled_by_slack_user_id=payload.get("cancelled_by_slack_user_id", ""),
+        awarded_display_names=list(payload.get("awarded_display_names") or []))
+    if payload.get("cancelled_at"):
+        stamp = Timestamp()
+        stamp.FromDatetime(datetime.fromisoformat(payload["cancelled_at"]))
+        shift.cancelled_at.CopyFrom(stamp)
+    return Post(text=cancel_thread_text(shift), **thread)
 
 
 def _actor(person: Mapping[str, Any] | None) -> common_pb2.Actor | None:
@@ -120,7 +172,9 @@ def renewal_decided(payload: Mapping[str, Any]) -> Post | None:
 
 
 ANNOUNCEMENTS: dict[tuple[str, str], Callable[[Mapping[str, Any]], Post | None]] = {
+    ("staffing", "open_shift.posted"): open_shift_posted,
     ("staffing", "open_shift.awarded"): open_shift_awarded,
+    ("staffing", "open_shift.cancelled"): open_shift_cancelled,
     ("supplies", "proposal.decided"): proposal_decided,
     ("training", "renewal.decided"): renewal_decided,
 }

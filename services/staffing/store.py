@@ -45,7 +45,12 @@ from services.staffing.model import (
     UnitPolicy,
     parse_enum,
 )
-from services.staffing.outbox import OUTBOX, open_shift_awarded
+from services.staffing.outbox import (
+    OUTBOX,
+    open_shift_awarded,
+    open_shift_cancelled,
+    open_shift_posted,
+)
 from services.staffing.tables import (
     AssignmentRow,
     AuditRow,
@@ -95,8 +100,6 @@ def _facility(row: FacilityRow) -> Facility:
 
 
 MAIN_FACILITY = "MAIN"
-
-
 
 
 def _staff(row: StaffRow) -> StaffMember:
@@ -233,7 +236,6 @@ class StaffingStore:
             raise ValueError(f"unit {unit.unit_id} says {unit.time_zone}, but its facility "
                              f"{row.facility_id} keeps {row.time_zone}")
         return row
-
 
     def get_unit(self, unit_id: str) -> Unit:
         """The unit with this id, in any letter case; UnknownUnit lists the known ones."""
@@ -434,9 +436,16 @@ class StaffingStore:
             row.award_mode, row.overtime_policy = policy.award_mode.value, policy.overtime.value
 
     # Open shifts and awards
-    def add_open_shift(self, shift: OpenShift) -> OpenShift:
-        """Record a new open shift."""
+    def add_open_shift(self, shift: OpenShift, *,
+                       reported_by: tuple[str, str] = ("", "")) -> OpenShift:
+        """Record a new open shift; one with a channel and no post yet is announced (the
+        `open_shift.posted` event commits with it). `reported_by`: the reporter's Slack team
+        and user, for whom the bot records the post."""
         with self._session() as session, session.begin():
+            if shift.slack_channel_id and not shift.slack_message_ts:
+                record(session, OUTBOX, open_shift_posted(
+                    shift, reported_by_team=reported_by[0], reported_by_user=reported_by[1],
+                    at=shift.created_at))
             session.add(OpenShiftRow(
                 open_shift_id=shift.open_shift_id, unit_id=normalise_unit_id(shift.unit_id),
                 shift_date=shift.date, shift=shift.shift.value, role=shift.role.value,
@@ -486,7 +495,13 @@ class StaffingStore:
                 .values(state=OpenShiftState.CANCELLED.value, cancelled_at=at,
                         cancelled_by=by_name[:80], cancelled_by_user=by_slack_user_id[:32])
                 .execution_options(synchronize_session=False))
-            return changed.rowcount == 1
+            if changed.rowcount != 1:
+                return False
+            # The line in the shift's thread commits (or rolls back) with the cancel.
+            row = session.get(OpenShiftRow, open_shift_id, populate_existing=True)
+            assert row is not None
+            record(session, OUTBOX, open_shift_cancelled(_open_shift(row), at=at))
+            return True
 
     def award(self, open_shift_id: str, staff_id: str, at: datetime) -> AwardResult:
         """Give the claimant the next slot, or say why not; the database decides races.

@@ -66,7 +66,8 @@ class Store(Protocol):
     def assignments_for_shift(self, unit_id: str, day: date, shift: Shift) -> list[Assignment]: ...
     def record_census(self, unit_id: str, day: date, shift: Shift, census: Census) -> Census: ...
     def unit_policy(self, unit_id: str) -> UnitPolicy: ...
-    def add_open_shift(self, shift: OpenShift) -> OpenShift: ...
+    def add_open_shift(self, shift: OpenShift, *,
+                       reported_by: tuple[str, str] = ("", "")) -> OpenShift: ...
     def get_open_shift(self, open_shift_id: str) -> OpenShift: ...
     def list_open_shifts(self, unit_id: str = "") -> list[OpenShift]: ...
     def set_open_shift_message(self, open_shift_id: str, channel_id: str, ts: str) -> OpenShift: ...
@@ -306,7 +307,8 @@ def report_gap(
     clock: Clock,
     new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
 ) -> OpenShift:
-    """Record a call-out or extra need as an open shift, to be posted in the unit's channel."""
+    """Record a call-out or extra need as an open shift; the bot posts it in the unit's channel
+    (its `open_shift.posted` event commits with it)."""
     cleaned = check_unit_id(unit_id)
     problems = {}
     if not cleaned:
@@ -332,7 +334,7 @@ def report_gap(
         open_shift_id=new_id(), unit_id=unit.unit_id, date=window.date, shift=window.shift,
         role=role, slots=slots, reason=reason.strip(), slack_channel_id=unit.slack_channel_id,
         created_at=now, created_by=actor.staff_id,
-    ))
+    ), reported_by=(slack_team_id, slack_user_id))
     audit(store, clock, actor, action="report", subject=f"open shift {opened.open_shift_id}",
           outcome="OPENED", detail=f"{unit.unit_id} {window.date} {window.shift.value} "
                                    f"{role.value} x{slots}: {opened.reason}")

@@ -38,7 +38,7 @@ def acting(out: str, name: str, n: int = 0) -> str:
 
 
 def test_the_open_shift_post_offers_claim_and_cancel(out: str) -> None:
-    assert "[1] Claim   [2] Cancel" in out.split("Posted to")[0]
+    assert "[1] Claim   [2] Cancel" in out.split("Posting to")[1].split("Now acting as")[0]
 
 
 def test_a_staff_nurse_may_not_cancel(out: str) -> None:

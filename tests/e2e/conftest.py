@@ -22,9 +22,11 @@ from clinops.clock import fixed_clock
 from clinops.console import SlackUser, signed_headers, slack_user_of, slash_command_body
 from clinops.demo.hospital import build_hospital
 from clinops.slack_standin import SlackStandIn
+from services.staffing import outbox as staffing_outbox
 from services.staffing.seed import seed_demo
 from services.staffing.server import create_server
 from services.staffing.store import StaffingStore, migrate
+from tests.e2e.outbox_delivery import Announcer
 
 SIGNING_SECRET = "e2e-signing-secret"
 # 10:30 in San Francisco: the day shift of the demo hospital's "today".
@@ -77,6 +79,15 @@ class ServedBot:
     reached_listeners: list[dict] = field(default_factory=list)
     signing_secret: str = SIGNING_SECRET
     sequence: int = 0
+    # Staffing's outbox → the notifier → the stand-in (open shifts' posts, awards, cancels).
+    announcer: Announcer | None = None
+
+    async def deliver(self) -> list:
+        """Deliver what staffing's outbox holds; the Slack calls that made."""
+        marker = self.slack.call_count()
+        if self.announcer is not None:
+            await self.announcer.deliver()
+        return self.slack.calls_since(marker)
 
     async def post(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
@@ -125,7 +136,11 @@ async def served_bot(staffing: Staffing, slack: SlackStandIn) -> AsyncIterator[S
         while not server.started:
             await asyncio.sleep(0.01)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-        yield ServedBot(f"http://127.0.0.1:{port}/slack/events", slack, session, reached)
+        announcer = None if staffing.store is None else Announcer(
+            staffing.store.engine, staffing_outbox.relay, slack_url=slack.base_url, now=NOW,
+            staffing=clients.staffing)
+        yield ServedBot(f"http://127.0.0.1:{port}/slack/events", slack, session, reached,
+                        announcer=announcer)
     server.should_exit = True
     async with asyncio.timeout(10):
         await serving

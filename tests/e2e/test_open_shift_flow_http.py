@@ -12,12 +12,8 @@ from urllib.parse import urlencode
 
 import grpc
 import pytest
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.notifier.notifier import Notifier
-from bot.notifier.pacing import ChannelPacer
-from bot.notifier.stream import InProcessEventStream
 from clinops.clock import fixed_clock
 from clinops.common.v1 import common_pb2
 from clinops.console import (
@@ -29,9 +25,7 @@ from clinops.console import (
     signed_headers,
     slack_user_of,
 )
-from clinops.outbox import InProcessStream
 from clinops.training.v1 import training_pb2, training_pb2_grpc
-from services.staffing.outbox import relay
 from services.staffing.seed import seed_demo
 from services.staffing.server import create_server
 from services.staffing.store import StaffingStore, migrate
@@ -82,11 +76,13 @@ def person(hospital, name: str) -> SlackUser:
 
 
 async def command(bot, user: SlackUser, text: str) -> list:
-    """A signed /shift-gap; returns every Slack call the bot made for it."""
+    """A signed /shift-gap, then staffing's outbox delivered (a report's post is its
+    open_shift.posted event); returns every Slack call the bot made for it."""
     marker = bot.slack.call_count()
     body = bot.command_body(user, text)
     status, _ = await bot.post(body, signed_headers(body, SIGNING_SECRET, int(time.time())))
     assert status == 200
+    await bot.deliver()
     return bot.slack.calls_since(marker)
 
 
@@ -121,18 +117,6 @@ def text_of(call) -> str:
     return render_blocks(blocks) if blocks else call.body.get("text", "")
 
 
-async def deliver_events(staffing: Staffing, slack) -> list:
-    """Staffing's outbox → in-process stream → the bot's notifier; the Slack calls it made."""
-    marker = slack.call_count()
-    stream = InProcessStream()
-    relay(staffing.store.engine, publisher=stream, clock=fixed_clock(NOW)).publish_pending()
-    notifier = Notifier(stream=InProcessEventStream(stream), consumer="e2e",
-                        client=AsyncWebClient(token="xoxb-e2e", base_url=slack.base_url),
-                        pacer=ChannelPacer(0))
-    await notifier.run_once()
-    return slack.calls_since(marker)
-
-
 async def test_an_ld_claim_waits_for_the_charge_nurse_who_confirms_it(served_bot, hospital,
                                                                      staffing):
     leticia, adriana = person(hospital, "Leticia Vargas"), person(hospital, "Adriana Molina")
@@ -154,7 +138,7 @@ async def test_an_ld_claim_waits_for_the_charge_nurse_who_confirms_it(served_bot
     assert update.body["ts"] == posted.answer["ts"] and "Filled by Adriana Molina" in text_of(
         update)
     assert not [c for c in confirmed if c.method == "chat.postMessage"]
-    announced = await deliver_events(staffing, served_bot.slack)
+    announced = await served_bot.deliver()
     award = only(announced, "chat.postMessage")
     assert "Awarded to Adriana Molina" in award.body["text"]
     assert award.body["thread_ts"] == posted.answer["ts"]
@@ -245,6 +229,7 @@ async def submit(bot, user: SlackUser, view: dict, values: dict) -> tuple[int, s
     marker = bot.slack.call_count()
     body = view_submission_body(user, view, values)
     status, answer = await bot.post(body, signed_headers(body, SIGNING_SECRET, int(time.time())))
+    await bot.deliver()
     return status, answer, bot.slack.calls_since(marker)
 
 
