@@ -139,12 +139,17 @@ def count_blocks(response: supplies_pb2.RecordCountResponse, *, posted_in: str =
 
 
 def receipt_text(received: supplies_pb2.ReceivePurchaseOrderResponse) -> str:
-    """What a receipt moved into stock, line by line, with the unit's stock after it."""
+    """What a receipt moved into stock, line by line, with the unit's stock after it, and
+    whether the order is now complete (an earlier partial delivery may have brought some)."""
+    moved = [x for x in received.lines if x.quantity]
     lines = "\n".join(
         f"• *{x.name or x.sku}* ({x.sku}): +{x.quantity} on hand → {x.on_hand} on hand, "
-        f"{x.on_order} on order" for x in received.lines)
+        f"{x.on_order} on order" for x in moved)
+    left = sum(x.outstanding for x in received.lines)
+    state = "now fully received" if not left else f"still expecting {left}"
     return (f"Received {received.purchase_order_id} into {received.unit_id} "
-            f"({len(received.lines)} line{'s' if len(received.lines) != 1 else ''}):\n{lines}")
+            f"({len(moved)} line{'s' if len(moved) != 1 else ''}):\n{lines}\n"
+            f"{received.purchase_order_id} is {state}.")
 
 
 def receipt_blocks(received: supplies_pb2.ReceivePurchaseOrderResponse) -> list[Block]:

@@ -1,4 +1,5 @@
-"""Receiving a purchase order as a new user would in `clinops demo` (stdin → stdout)."""
+"""Receiving a purchase order as a new user would in `clinops demo` (stdin → stdout): the
+manager approves, a staff nurse may not receive, the ICU's charge nurse receives."""
 
 import json
 import subprocess
@@ -12,12 +13,14 @@ SCRIPT = """\
 /supply count ICU CHG-CLOTH 2
 as Denise
 click 1
-/supply receive PO-00001
-/supply receive PO-00001
-/supply status ICU
 as Derek
 /supply receive PO-00001
 /supply receive soon
+as Maya Castillo
+/supply receive PO-00001
+/supply status ICU
+as Denise
+/supply receive PO-00001
 """
 
 
@@ -42,9 +45,11 @@ def test_the_approved_order_is_handed_off_as_a_file_in_the_demo_data_folder(
     assert order["lines"][0]["quantity"] == 96
 
 
-def test_the_manager_receives_the_approved_order_and_on_hand_rises(transcript: str) -> None:
-    received = transcript[transcript.index("Received PO-00001 into ICU (1 line):"):]
+def test_the_charge_nurse_receives_the_approved_order_and_on_hand_rises(transcript: str) -> None:
+    maya = transcript[transcript.index("Now acting as Maya Castillo"):]
+    received = maya[maya.index("Received PO-00001 into ICU (1 line):"):]
     assert "(CHG-CLOTH): +96 on hand → 98 on hand, 0 on order" in received
+    assert "PO-00001 is now fully received." in received
     # Before the receipt CHG cloths were short; after it, status no longer lists them.
     first, last = transcript.split("Supplies short — ICU")[1], \
         transcript.split("Supplies short — ICU")[2]
@@ -52,12 +57,15 @@ def test_the_manager_receives_the_approved_order_and_on_hand_rises(transcript: s
     assert "(CHG-CLOTH)" not in last.split("\n\n")[0]
 
 
-def test_a_second_receipt_names_who_received_it(transcript: str) -> None:
-    assert "PO-00001 was already received by Denise Okafor" in transcript
+def test_a_second_receipt_names_the_charge_nurse_who_received_it(transcript: str) -> None:
+    denise = transcript[transcript.rindex("Now acting as Denise"):]
+    assert "PO-00001 was already received by Maya Castillo" in denise
 
 
 def test_a_staff_nurse_cannot_receive_and_a_bad_number_gets_the_usage(transcript: str) -> None:
-    derek = transcript[transcript.index("Now acting as Derek"):]
-    assert "Only ICU's approvers may receive PO-00001" in derek
+    derek = transcript[transcript.index("Now acting as Derek"):
+                       transcript.index("Now acting as Maya Castillo")]
+    assert "Only ICU's charge nurses, manager and approvers may receive its orders" in derek
+    assert "Received PO-00001" not in derek
     assert "soon is not a purchase order number such as PO-00001." in derek
     assert "/supply receive PO-00001 — a delivered order" in derek

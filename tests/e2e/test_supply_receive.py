@@ -5,7 +5,7 @@ server on gRPC seeded with the demo hospital, replies recorded by the Slack stan
 from __future__ import annotations
 
 from clinops.clock import fixed_clock
-from services.supplies import usecases
+from services.supplies import receipts, usecases
 from services.supplies.model import Actor, Decision
 from tests.e2e.test_supply_http import (  # noqa: F401 — fixtures
     NOW,
@@ -48,12 +48,42 @@ async def test_a_second_receipt_says_who_already_received_it(supply_bot, supplie
     assert supplies_store.get_stock("ICU", "CHG-CLOTH").on_hand == 98
 
 
-async def test_a_staff_nurse_is_refused_and_stock_does_not_move(supply_bot, supplies_store,
-                                                                hospital):
+async def test_the_units_charge_nurse_receives_an_order_she_could_not_approve(
+    supply_bot, supplies_store, hospital,
+):
     number = await approved_order(supply_bot, supplies_store, hospital)
     reply = await supply_bot.command(person(hospital, "Maya Castillo"), f"receive {number}")
-    assert "approvers may receive" in reply["text"]
+    assert reply["response_type"] == "ephemeral"
+    assert "(CHG-CLOTH): +96 on hand → 98 on hand, 0 on order" in reply["text"]
+    assert f"{number} is now fully received." in reply["text"]
+    entry = supplies_store.audit_log()[-1]
+    assert (entry.action, entry.subject, entry.outcome) == ("receive", number, "RECEIVED")
+    assert entry.actor.slack_user_id == person(hospital, "Maya Castillo").user_id
+
+
+async def test_a_staff_nurse_is_refused_in_an_ephemeral_reply_and_stock_does_not_move(
+    supply_bot, supplies_store, hospital,
+):
+    number = await approved_order(supply_bot, supplies_store, hospital)
+    reply = await supply_bot.command(person(hospital, "Derek Lindqvist"), f"receive {number}")
+    assert reply["response_type"] == "ephemeral"
+    assert "Only ICU's charge nurses, manager and approvers may receive its orders" in \
+        reply["text"]
     assert supplies_store.get_stock("ICU", "CHG-CLOTH").on_hand == 2
+    refusal = supplies_store.audit_log()[-1]
+    assert (refusal.action, refusal.outcome) == ("receive", "REFUSED")
+
+
+async def test_after_a_partial_delivery_receive_takes_in_only_what_is_still_expected(
+    supply_bot, supplies_store, hospital,
+):
+    number = await approved_order(supply_bot, supplies_store, hospital)
+    maya = person(hospital, "Maya Castillo")
+    receipts.import_receipts(rows=[receipts.ReceiptRow(number, "CHG-CLOTH", 40)],
+                             caller=Actor(maya.team_id, maya.user_id), store=supplies_store,
+                             clock=fixed_clock(NOW))
+    reply = await supply_bot.command(maya, f"receive {number}")
+    assert "(CHG-CLOTH): +56 on hand → 98 on hand, 0 on order" in reply["text"]
 
 
 async def test_receive_without_a_purchase_order_number_gets_the_usage(supply_bot, hospital):

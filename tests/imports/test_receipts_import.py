@@ -113,3 +113,14 @@ def test_a_file_without_a_quantity_column_is_explained_in_one_sentence(
 def test_receipts_is_one_of_the_import_kinds() -> None:
     args = cli.parser().parse_args(["import", "receipts", "dock.csv", "--as", "T:U"])
     assert (args.kind, args.caller) == ("receipts", "T:U")
+
+
+def test_the_sample_dock_export_in_the_docs_receives_half_of_the_first_order(
+    hospital: Hospital, capsys: pytest.CaptureFixture[str],
+) -> None:
+    number, ordered = approved_chg_order(hospital)
+    assert (number, ordered) == ("PO-00001", 96)
+    sample = Path(__file__).resolve().parents[2] / "docs/samples/receiving-dock-export.csv"
+    code, out = run_import(capsys, "receipts", str(sample), "--as", ICU_CHARGE_NURSE)
+    assert code == 0, out
+    assert "PO-00001 for ICU: CHG-CLOTH +48 (48 still expected)" in out
