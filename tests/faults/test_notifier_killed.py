@@ -1,8 +1,10 @@
 """The notifier killed between posting an announcement and acknowledging it: no second post.
 
-`clinops notifier` runs as a real process against a private Redis and the Slack stand-in. The
-first one dies with SIGKILL the moment it would XACK (after Slack accepted the post and the post
-was recorded by event id); a second `clinops notifier` reclaims the dead one's entry.
+`clinops notifier` runs as a real process against a private Redis and the Slack stand-in. In the
+first test it dies with SIGKILL the moment it would XACK (after Slack accepted the post and the
+post was recorded by event id); in the second it is killed (kill -9 from outside) while Slack has
+taken the post and not yet answered, so nothing of it was recorded anywhere but in Slack. Either
+way a second `clinops notifier` reclaims the dead one's entry and posts nothing more.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
+from slack_sdk import WebClient
 
 from clinops.outbox import STREAM, Event, RedisPublisher
 from clinops.slack_standin import SlackStandIn
@@ -74,3 +77,55 @@ def test_a_notifier_killed_between_post_and_ack_posts_nothing_more_after_restart
             client.close()
         [post] = slack.calls("chat.postMessage")
         assert post.body["text"].startswith("Awarded to Aisha Rahman")
+
+
+def test_a_notifier_killed_after_slack_took_the_post_and_before_it_heard_posts_it_once(
+    tmp_path: Path,
+) -> None:
+    with private_redis() as private, SlackStandIn() as slack:
+        env = {**os.environ, "CLINOPS_REDIS_URL": private.url, "SLACK_API_URL": slack.base_url,
+               "SLACK_BOT_TOKEN": "xoxb-faults", "SLACK_SIGNING_SECRET": "faults",
+               "CLINOPS_NOTIFIER_SECONDS_PER_POST": "0",
+               "CLINOPS_NOTIFIER_RECLAIM_IDLE_MS": "200"}
+        log = (tmp_path / "notifier.log").open("ab")
+        parent = WebClient(token="xoxb-faults", base_url=slack.base_url).chat_postMessage(
+            channel="C0ICU0001", text="Open shift ICU: 2 of 2 RN")
+        event = Event(kind="open_shift.awarded", service="staffing",
+                      occurred_at=datetime.now(UTC), payload={
+                          "slack_channel_id": "C0ICU0001", "slack_message_ts": parent["ts"],
+                          "slots": 2, "slots_filled": 1, "display_name": "Aisha Rahman",
+                          "slack_user_id": ""})
+        publisher = RedisPublisher.from_url(private.url)
+        publisher.publish(event)
+        publisher.close()
+        # Slack records the answer in the thread, then keeps the notifier waiting for its reply.
+        slack.hold_next("chat.postMessage", 20)
+
+        first = subprocess.Popen([CLINOPS, "notifier"], cwd=ROOT, env=env, stdout=log,
+                                 stderr=subprocess.STDOUT)
+        try:
+            slack.wait_for("chat.postMessage", 2, timeout=10)
+            first.kill()  # SIGKILL: Slack has the post; the notifier never heard its ts
+            first.wait(timeout=5)
+        finally:
+            stop_process(first)
+        assert first.returncode == -9
+        client = redis.Redis.from_url(private.url)
+        assert client.xpending(STREAM, "clinops-bot")["pending"] == 1
+        assert client.get(f"clinops:events:posted:{event.event_id}") is None
+
+        restarted = subprocess.Popen([CLINOPS, "notifier"], cwd=ROOT, env=env, stdout=log,
+                                     stderr=subprocess.STDOUT)
+        try:
+            wait_until(lambda: client.xpending(STREAM, "clinops-bot")["pending"] == 0,
+                       seconds=8, what="the dead notifier's entry reclaimed and acknowledged")
+            assert restarted.poll() is None
+        finally:
+            stop_process(restarted)
+        answers = [c for c in slack.calls("chat.postMessage") if c.body.get("thread_ts")]
+        assert len(answers) == 1 and answers[0].body["text"].startswith("Awarded to Aisha")
+        # The restarted notifier looked in the thread and kept what it found.
+        assert slack.calls("conversations.replies")
+        assert client.get(f"clinops:events:posted:{event.event_id}") == (
+            answers[0].answer["ts"].encode())
+        client.close()
