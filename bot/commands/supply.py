@@ -40,8 +40,8 @@ USAGE = (
     "first\n"
     "• `/supply count ICU CHG-CLOTH 12` — a physical count; at or below the reorder point it "
     "proposes a reorder in the unit's channel\n"
-    "• `/supply receive PO-00001` — a delivered order: its quantities move from on order to on "
-    "hand"
+    "• `/supply receive PO-00001` — a delivered order: what it still expects moves from on order "
+    "to on hand (the unit's charge nurse or manager)"
 )
 _UNIT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_&.-]{0,15}$")
 _ORDER = re.compile(r"^(PO-?)?[0-9]{1,9}$", re.IGNORECASE)
