@@ -27,8 +27,6 @@ from bot.blocks.certs import (
     records_text,
     refused_blocks,
     reject_renewal_modal,
-    review_blocks,
-    review_text,
     submitted_blocks,
     submitted_text,
 )
@@ -143,7 +141,8 @@ async def certs(ack: AsyncAck, command: dict, respond: AsyncRespond, context: di
                 client: AsyncWebClient) -> None:
     """ack → one training RPC → blocks → ephemeral reply (personal detail stays with the caller).
 
-    A renewal is also sent to its reviewers by DM; an export goes to the caller by DM as a file.
+    A renewal reaches its reviewers by DM through training's events; an export goes to the caller
+    by DM as a file.
     """
     await ack()
     query = parse_certs(command.get("text", ""))
@@ -167,9 +166,10 @@ async def certs(ack: AsyncAck, command: dict, respond: AsyncRespond, context: di
             await _send_export(export, command.get("user_id", ""), client)
             blocks, text = refused_blocks(export_text(export)), export_text(export)
         else:
+            # Each reviewer's DM (Verify, Reject) is a renewal.submitted event that training
+            # committed with the submission; the notifier sends it (bot/notifier).
             submitted = await training.submit_renewal(
                 certification_code=query.certification_code, expires_on=query.expires_on)
-            await _ask_reviewers(submitted, client)
             blocks, text = submitted_blocks(submitted), submitted_text(submitted)
     except ServiceCallError as error:
         await _answer_refusal(error, query, respond)
@@ -217,18 +217,6 @@ async def _direct_message(client: AsyncWebClient, user_id: str) -> str:
     """The DM channel with a person (conversations.open answers the same one every time)."""
     opened = await client.conversations_open(users=user_id)
     return opened["channel"]["id"]
-
-
-async def _ask_reviewers(submitted: training_pb2.SubmitRenewalResponse,
-                         client: AsyncWebClient) -> None:
-    """Each reviewer the service named gets the submission by DM, with Verify and Reject."""
-    renewal = submitted.renewal
-    for reviewer in submitted.reviewers:
-        if not reviewer.slack_user_id:
-            continue
-        channel = await _direct_message(client, reviewer.slack_user_id)
-        await client.chat_postMessage(channel=channel, blocks=review_blocks(renewal),
-                                      text=review_text(renewal))
 
 
 async def _send_export(export: training_pb2.ExportUnitComplianceResponse, user_id: str,

@@ -10,7 +10,7 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 from slack_sdk.models.blocks import Block
 
-from bot.blocks.certs import outcome_text
+from bot.blocks.certs import outcome_text, review_blocks, review_text
 from bot.blocks.open_shift import (
     awarded_text,
     cancel_thread_text,
@@ -154,6 +154,23 @@ def proposal_decided(payload: Mapping[str, Any]) -> Post | None:
     return Post(channel, decision_text(proposal), thread_ts=ts)
 
 
+def renewal_submitted(payload: Mapping[str, Any]) -> Post | None:
+    """One reviewer's DM: who renewed what, with Verify and Reject."""
+    user = payload.get("reviewer_slack_user_id", "")
+    if not user:
+        return None
+    expires = date.fromisoformat(payload["expires_on"])
+    renewal = training_pb2.Renewal(
+        renewal_id=payload["renewal_id"], staff_id=payload.get("staff_id", ""),
+        certification_code=payload["certification_code"],
+        state=training_pb2.RENEWAL_STATE_PENDING,
+        expires_on=common_pb2.Date(year=expires.year, month=expires.month, day=expires.day),
+        submitted_by=common_pb2.Actor(staff_id=payload.get("staff_id", ""),
+                                      display_name=payload.get("submitter_display_name", "")))
+    return Post(f"dm:{user}", review_text(renewal), user=user,
+                blocks=_as_dicts(review_blocks(renewal)))
+
+
 def renewal_decided(payload: Mapping[str, Any]) -> Post | None:
     """The submitter's DM: verified through the new expiry, or rejected with the reason."""
     user = payload.get("submitter_slack_user_id", "")
@@ -176,6 +193,7 @@ ANNOUNCEMENTS: dict[tuple[str, str], Callable[[Mapping[str, Any]], Post | None]]
     ("staffing", "open_shift.awarded"): open_shift_awarded,
     ("staffing", "open_shift.cancelled"): open_shift_cancelled,
     ("supplies", "proposal.decided"): proposal_decided,
+    ("training", "renewal.submitted"): renewal_submitted,
     ("training", "renewal.decided"): renewal_decided,
 }
 

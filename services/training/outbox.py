@@ -1,5 +1,7 @@
-"""Training's outbox: the renewal decisions the bot announces, written with the decision.
+"""Training's outbox: the renewals the bot announces, written in the transaction of the change.
 
+Kind `renewal.submitted`, one per reviewer, written with the submission: the reviewer's DM with
+Verify and Reject — who renewed what, the new expiry, and the reviewer's Slack id to send it to.
 Kind `renewal.decided` (verified or rejected): the payload holds what the submitter's DM says —
 the certification, the new expiry or the reason, who decided — and the submitter's Slack id to
 send it to. The relay runs in the training process when CLINOPS_REDIS_URL is set.
@@ -24,6 +26,19 @@ from services.training.model import Renewal
 
 SERVICE = "training"
 OUTBOX = outbox_table(MetaData())
+
+
+def renewal_submitted(renewal: Renewal, *, submitter_name: str, reviewer_staff_id: str,
+                      reviewer_slack_user_id: str, at: datetime) -> Event:
+    """A renewal waits for a decision: one of its reviewers gets it by DM, with the buttons."""
+    return Event(kind="renewal.submitted", service=SERVICE, occurred_at=at, payload={
+        "renewal_id": renewal.renewal_id, "staff_id": renewal.staff_id,
+        "submitter_display_name": submitter_name,
+        "certification_code": renewal.certification_code,
+        "expires_on": renewal.expires_on.isoformat(),
+        "reviewer_staff_id": reviewer_staff_id,
+        "reviewer_slack_user_id": reviewer_slack_user_id,
+    })
 
 
 def renewal_decided(renewal: Renewal, *, submitter_slack_user_id: str, decided_by_name: str,

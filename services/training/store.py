@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from services.training.model import (
     StaffMember,
     Unit,
 )
-from services.training.outbox import OUTBOX, renewal_decided
+from services.training.outbox import OUTBOX, renewal_decided, renewal_submitted
 from services.training.tables import (
     AuditRow,
     CertificationTypeRow,
@@ -297,7 +298,10 @@ class TrainingStore:
         return written
 
     # Renewals
-    def add_renewal(self, renewal: Renewal, *, audit: AuditEntry | None = None) -> Renewal:
+    def add_renewal(self, renewal: Renewal, *, audit: AuditEntry | None = None,
+                    reviewers: Sequence[StaffMember] = ()) -> Renewal:
+        """Record a submitted renewal; each reviewer with a Slack id gets a `renewal.submitted`
+        event, committed with it (the bot DMs them Verify and Reject)."""
         renewal_id = renewal.renewal_id or new_id()
         with self._session() as session, session.begin():
             session.add(RenewalRow(
@@ -309,6 +313,14 @@ class TrainingStore:
             ))
             if audit is not None:
                 session.add(_audit_row(audit))
+            submitter = session.get(StaffRow, renewal.staff_id)
+            stored = dataclasses.replace(renewal, renewal_id=renewal_id)
+            for reviewer in reviewers:
+                if reviewer.slack_user_id:
+                    outbox.record(session, OUTBOX, renewal_submitted(
+                        stored, submitter_name=submitter.display_name if submitter else "",
+                        reviewer_staff_id=reviewer.staff_id,
+                        reviewer_slack_user_id=reviewer.slack_user_id, at=renewal.submitted_at))
         return self.get_renewal(renewal_id)
 
     def get_renewal(self, renewal_id: str) -> Renewal:

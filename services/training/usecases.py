@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Protocol
@@ -58,7 +59,8 @@ class Store(Protocol):
                          unit_id: str = "") -> list[CertificationRecord]: ...
     def put_records(self, records: list[CertificationRecord], *,
                     audit: AuditEntry | None = None) -> int: ...
-    def add_renewal(self, renewal: Renewal, *, audit: AuditEntry | None = None) -> Renewal: ...
+    def add_renewal(self, renewal: Renewal, *, audit: AuditEntry | None = None,
+                    reviewers: Sequence[StaffMember] = ()) -> Renewal: ...
     def get_renewal(self, renewal_id: str) -> Renewal: ...
     def pending_renewals(self, staff_id: str) -> list[Renewal]: ...
     def renewals_waiting(self) -> list[Renewal]: ...
@@ -442,9 +444,11 @@ def submit_renewal(
     renewal = Renewal("", caller.staff_id, certification_type.code, expires, issued_on,
                       evidence_reference.strip(), RenewalState.PENDING, now)
     subject = f"{caller.staff_id} {certification_type.code} expiring {expires.isoformat()}"
+    reviewers = tuple(renewal_reviewers(caller, store))
+    # Each reviewer's DM is a renewal.submitted event, committed with the submission.
     added = store.add_renewal(renewal, audit=_audit(caller, now, "RENEWAL_SUBMITTED", subject,
-                                                    "pending"))
-    return RenewalView(added, caller, reviewers=tuple(renewal_reviewers(caller, store)))
+                                                    "pending"), reviewers=reviewers)
+    return RenewalView(added, caller, reviewers=reviewers)
 
 
 def renewal_reviewers(person: StaffMember, store: Store) -> list[StaffMember]:
