@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import hashlib
 import io
 import json
 import re
@@ -403,8 +404,13 @@ def import_stock(rows: Sequence[StockRowIn], *, channel: grpc.Channel, caller: r
 
 def import_receipts(rows: Sequence[ReceiptRowIn], *, channel: grpc.Channel,
                     caller: rpc.Caller, deadline_seconds: float,
-                    target: str = "supplies") -> Outcome:
-    """Send the rows to ImportReceipts; the service moves all of them into stock or none."""
+                    target: str = "supplies", idempotency_key: str = "") -> Outcome:
+    """Send the rows to ImportReceipts; the service moves all of them into stock or none.
+
+    Unlike a count, a receipt adds: the same file sent twice (a rerun after a timeout) must not
+    receive twice, so it carries a key made from the file, and the service answers a repeat
+    with its first answer.
+    """
     from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
 
     request = supplies_pb2.ImportReceiptsRequest(rows=[
@@ -412,7 +418,8 @@ def import_receipts(rows: Sequence[ReceiptRowIn], *, channel: grpc.Channel,
                                 quantity=r.quantity) for r in rows])
     try:
         answer = supplies_pb2_grpc.SuppliesServiceStub(channel).ImportReceipts(
-            request, timeout=deadline_seconds, metadata=rpc.caller_metadata(caller))
+            request, timeout=deadline_seconds,
+            metadata=rpc.caller_metadata(caller) + rpc.idempotency_metadata(idempotency_key))
     except grpc.RpcError as error:
         return _refusal("supplies", target, error)
     if answer.rejected:
@@ -428,6 +435,21 @@ def import_receipts(rows: Sequence[ReceiptRowIn], *, channel: grpc.Channel,
         lines.append(f"  {order.purchase_order_id} for {order.unit_id}: {moved or 'nothing'}"
                      f" ({state})")
     return Outcome(True, lines)
+
+
+def receipts_key(path: Path, content: bytes, caller: rpc.Caller) -> str:
+    """The same export file (path, content and modification time) by the same person: one
+    receipt. A dock's next export of an identical delivery is a new file (another name or
+    modification time), so it is received again.
+    """
+    try:
+        modified = str(path.stat().st_mtime_ns)
+    except OSError:
+        modified = ""
+    digest = hashlib.sha256(b"\0".join((content, modified.encode(), str(path.resolve()).encode(),
+                                         caller.slack_team_id.encode(),
+                                         caller.slack_user_id.encode()))).hexdigest()
+    return f"import:receipts:{digest[:40]}"
 
 
 def fhir_kind(text: str, name: str = "the file") -> str:
@@ -528,7 +550,8 @@ def run(kind: str, path: Path, *, caller_text: str | None,
                                 deadline_seconds=deadline_seconds, target=target)
         if kind == "receipts":
             return import_receipts(receipt_rows, channel=channel, caller=caller,
-                                   deadline_seconds=deadline_seconds, target=target)
+                                   deadline_seconds=deadline_seconds, target=target,
+                                   idempotency_key=receipts_key(path, content, caller))
         assert payload is not None
         return import_training(payload, import_format, channel=channel, caller=caller,
                                deadline_seconds=deadline_seconds, target=target,

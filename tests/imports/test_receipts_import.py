@@ -124,3 +124,20 @@ def test_the_sample_dock_export_in_the_docs_receives_half_of_the_first_order(
     code, out = run_import(capsys, "receipts", str(sample), "--as", ICU_CHARGE_NURSE)
     assert code == 0, out
     assert "PO-00001 for ICU: CHG-CLOTH +48 (48 still expected)" in out
+
+
+def test_the_same_file_imported_twice_receives_once_and_a_new_export_receives_again(
+    hospital: Hospital, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    number, _ = approved_chg_order(hospital)
+    before = hospital.supplies.get_stock("ICU", "CHG-CLOTH")
+    dock = write(tmp_path, "dock.csv", f"po,sku,qty\n{number},CHG-CLOTH,24\n")
+    first = run_import(capsys, "receipts", str(dock), "--as", ICU_CHARGE_NURSE)
+    again = run_import(capsys, "receipts", str(dock), "--as", ICU_CHARGE_NURSE)
+    assert again == first and first[0] == 0
+    assert hospital.supplies.get_stock("ICU", "CHG-CLOTH").on_hand == before.on_hand + 24
+    # The next day's export of another 24 is another file: it is received.
+    later = write(tmp_path, "dock-2.csv", f"po,sku,qty\n{number},CHG-CLOTH,24\n")
+    code, out = run_import(capsys, "receipts", str(later), "--as", ICU_CHARGE_NURSE)
+    assert code == 0, out
+    assert hospital.supplies.get_stock("ICU", "CHG-CLOTH").on_hand == before.on_hand + 48
