@@ -3,6 +3,9 @@ receiving dock's import (all or nothing), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from clinops.clock import fixed_clock
@@ -146,3 +149,24 @@ def test_the_store_refuses_more_than_a_line_still_expects(store: SuppliesStore) 
     with pytest.raises(OverReceipt, match="73 received but only 72 of 72 still expected"):
         store.receive(order_id, actor=actor, at=NOW, quantities={"CHG-CLOTH": 73})
     assert stock(store) == (20, 72)
+
+
+@pytest.mark.postgres
+def test_two_people_receiving_one_order_at_once_move_its_stock_once(
+    pg_store: SuppliesStore,
+) -> None:
+    number = approved_chg_order(pg_store)
+    start = threading.Barrier(2)
+
+    def receive(caller) -> object:  # noqa: ANN001
+        start.wait()
+        try:
+            return receipts.receive_purchase_order(purchase_order_id=number, caller=caller,
+                                                   store=pg_store, clock=CLOCK)
+        except AlreadyReceived as refused:
+            return refused
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(receive, (CHARGE_NURSE, MANAGER)))
+    assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyReceived", "Received"]
+    assert stock(pg_store) == (92, 0)
