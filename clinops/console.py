@@ -554,7 +554,7 @@ class Console:
             self.say("This console has no demo clock to move.")
             return
         clock = self.scheduler.clock
-        zone = ZoneInfo(self.scheduler.settings.time_zone)
+        zone = ZoneInfo(self.scheduler.time_zone)
         target = target_instant(argument, clock(), zone)
         if isinstance(target, str):
             self.say(target)
@@ -567,7 +567,11 @@ class Console:
             report = run.report
             done = (f"{report.sent} sent, {report.skipped} already sent, {report.failed} failed"
                     if report is not None else "skipped")
-            self.say(f"Ran {run.name} (due {run.due.astimezone(zone):%a %H:%M}): {done}.")
+            # Another facility's job is due in its own zone: the facility and zone are named.
+            elsewhere = run.due.utcoffset() != run.due.astimezone(zone).utcoffset()
+            where = f" at {run.job_id.partition(':')[2]}" if elsewhere else ""
+            due = f"{run.due:%a %H:%M}" + (f" {run.due:%Z}" if elsewhere else "")
+            self.say(f"Ran {run.name}{where} (due {due}): {done}.")
         if not runs:
             self.say("No scheduled job fell due.")
         calls = [c for c in self.slack.calls_since(marker) if c.method != "conversations.open"]

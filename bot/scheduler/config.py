@@ -1,4 +1,8 @@
-"""Scheduler settings, from the environment only (CLINOPS_SCHEDULER_*); the token is a secret."""
+"""Scheduler settings, from the environment only (CLINOPS_SCHEDULER_*); the token is a secret.
+
+No time zone among them: each facility's own (kept in staffing) decides what "today" and "07:00"
+mean there, and every daily job runs once per facility, in that facility's zone.
+"""
 
 
 from pydantic import Field, SecretStr
@@ -20,8 +24,6 @@ class SchedulerSettings(ServiceTargets):
     # A standby takes over within lock_ttl_seconds + poll_seconds of the leader's death.
     lock_ttl_seconds: float = Field(default=30.0, gt=0)
     poll_seconds: float = Field(default=10.0, gt=0)
-    # The facility's calendar decides what "today" and "07:00" mean.
-    time_zone: str = "America/Los_Angeles"
     reminder_hour: int = Field(default=7, ge=0, le=23)
     reminder_minute: int = Field(default=0, ge=0, le=59)
     digest_hour: int = Field(default=7, ge=0, le=23)

@@ -10,16 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot import digest
 from bot.scheduler import jobs
 from bot.scheduler.config import SchedulerSettings
+from bot.scheduler.facilities import Facility, daily_job, facility_trigger, job_id
 from bot.scheduler.links import StaffingLink, TrainingLink, _metadata
 from bot.scheduler.marks import Marks
 from bot.scheduler.scans import Report
@@ -74,11 +73,12 @@ async def _unit_digest(unit: staffing_pb2.Unit, *, today: date, staffing: Staffi
 
 def post_unit_digests(*, today: date, clock: Clock, staffing: StaffingLink,
                       training: TrainingLink, supplies: SuppliesLink | None,
-                      slack: WebClient, marks: Marks) -> Report:
-    """Each unit with a channel gets its digest text and three charts, once for `today`."""
+                      slack: WebClient, marks: Marks, facility_id: str = "") -> Report:
+    """Each unit (of one facility; "": all) with a channel gets its digest text and three
+    charts, once for `today` (the facility's date)."""
     report = Report()
-    units = staffing.stub.ListUnits(staffing_pb2.ListUnitsRequest(), timeout=staffing.deadline,
-                                    metadata=_metadata()).units
+    units = staffing.stub.ListUnits(staffing_pb2.ListUnitsRequest(facility_id=facility_id),
+                                    timeout=staffing.deadline, metadata=_metadata()).units
     for unit in units:
         if not unit.slack_channel_id:
             report.skipped += 1
@@ -106,23 +106,28 @@ def post_unit_digests(*, today: date, clock: Clock, staffing: StaffingLink,
     return report
 
 
-def weekly_unit_digest() -> Report | None:
-    """Weekly: each unit's staffing gaps, compliance and spend, as charts in its channel."""
+def weekly_unit_digest(facility_id: str, time_zone: str) -> Report | None:
+    """Weekly: each of the facility's units' gaps, compliance and spend, as charts."""
     runtime = jobs._leading_runtime()
     if runtime is None:
         return None
-    report = post_unit_digests(today=runtime.today(), clock=runtime.clock,
+    report = post_unit_digests(today=runtime.today(time_zone), clock=runtime.clock,
                                staffing=runtime.staffing, training=runtime.training,
                                supplies=runtime.supplies, slack=runtime.slack,
-                               marks=runtime.marks)
-    log.info("weekly unit digest: %s", report)
+                               marks=runtime.marks, facility_id=facility_id)
+    log.info("weekly unit digest at %s: %s", facility_id, report)
     return report
 
 
-def schedule_jobs(scheduler: BaseScheduler, settings: SchedulerSettings) -> None:
-    """Add (or replace) the weekly unit digest: the managers' digest day and time, weekly."""
-    scheduler.add_job(weekly_unit_digest, CronTrigger(
-        day_of_week=settings.digest_weekday, hour=settings.digest_hour,
-        minute=settings.digest_minute, timezone=ZoneInfo(settings.time_zone)),
-        id=WEEKLY_UNIT_JOB, name="weekly unit digest", replace_existing=True, coalesce=True,
+@daily_job(WEEKLY_UNIT_JOB)
+def schedule_facility(scheduler: BaseScheduler, settings: SchedulerSettings,
+                      facility: Facility) -> None:
+    """Add (or replace) one facility's weekly unit digest: the managers' digest day and time
+    (Monday 07:30 unless set), facility time."""
+    scheduler.add_job(weekly_unit_digest, facility_trigger(
+        facility, day_of_week=settings.digest_weekday, hour=settings.digest_hour,
+        minute=settings.digest_minute),
+        kwargs={"facility_id": facility.facility_id, "time_zone": facility.time_zone},
+        id=job_id(WEEKLY_UNIT_JOB, facility.facility_id),
+        name="weekly unit digest", replace_existing=True, coalesce=True,
         max_instances=1, misfire_grace_time=settings.misfire_grace_seconds)

@@ -1,24 +1,33 @@
 """The scheduled jobs: thin module-level functions (the job store keeps their dotted names).
 
-The process installs its Runtime once (`install`); each job asks it for today's date at the
-facility and the clients, checks it still leads, and calls a scan.
+The process installs its Runtime once (`install`); each daily job runs for one facility (its id
+and zone are the job's arguments), asks for today's date there and the clients, checks it still
+leads, and calls a scan over that facility's units only.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 
 from bot.scheduler import scans
 from bot.scheduler.config import SchedulerSettings
+from bot.scheduler.facilities import (
+    Facility,
+    daily_job,
+    facility_trigger,
+    facility_unit_ids,
+    job_id,
+    local_today,
+    read_facilities,
+    schedule_facility_jobs,
+)
 from bot.scheduler.links import StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
 from clinops.clock import Clock
@@ -40,15 +49,17 @@ class Runtime:
     slack: WebClient
     marks: Marks
     clock: Clock
-    time_zone: str
     is_leading: Callable[[], bool]
     digest_weekday: int = 0
     upcoming_within_days: int = 90
     # The reorder scan's supplies service and async Slack client (None: the scan is skipped).
     supplies: SuppliesLink | None = None
+    # Re-schedules the facilities' daily jobs after the daily refresh read the list again.
+    on_facilities: Callable[[list[Facility]], None] | None = None
 
-    def today(self) -> date:
-        return self.clock().astimezone(ZoneInfo(self.time_zone)).date()
+    def today(self, time_zone: str) -> date:
+        """The date now at a facility in `time_zone`."""
+        return local_today(self.clock(), time_zone)
 
 
 _runtime: Runtime | None = None
@@ -69,41 +80,77 @@ def _leading_runtime() -> Runtime | None:
     return _runtime
 
 
-def certification_reminders() -> scans.Report | None:
-    """Daily: DM each certification reminder that is due, once."""
+def certification_reminders(facility_id: str, time_zone: str) -> scans.Report | None:
+    """Daily at the facility's reminder time: DM each reminder due to its staff, once."""
     runtime = _leading_runtime()
     if runtime is None:
         return None
     report = scans.send_certification_reminders(
-        on=runtime.today(), training=runtime.training, slack=runtime.slack,
-        marks=runtime.marks, still_leading=runtime.is_leading)
-    log.info("certification reminders: %s", report)
+        on=runtime.today(time_zone), training=runtime.training, slack=runtime.slack,
+        marks=runtime.marks, still_leading=runtime.is_leading,
+        unit_ids=facility_unit_ids(runtime.staffing, facility_id),
+        scan=job_id(scans.REMINDER_SCAN, facility_id))
+    log.info("certification reminders at %s: %s", facility_id, report)
     return report
 
 
-def manager_digest() -> scans.Report | None:
-    """Daily (expired) and weekly (expiring soon): each unit manager's digest by DM."""
+def manager_digest(facility_id: str, time_zone: str) -> scans.Report | None:
+    """Daily (expired) and weekly (expiring soon): each of the facility's unit managers by DM."""
     runtime = _leading_runtime()
     if runtime is None:
         return None
-    on = runtime.today()
+    on = runtime.today(time_zone)
     report = scans.send_manager_digests(
         on=on, now=runtime.clock(), weekly=on.weekday() == runtime.digest_weekday,
-        upcoming_within_days=runtime.upcoming_within_days, time_zone=runtime.time_zone,
+        upcoming_within_days=runtime.upcoming_within_days, time_zone=time_zone,
         training=runtime.training, staffing=runtime.staffing, slack=runtime.slack,
-        marks=runtime.marks, still_leading=runtime.is_leading)
-    log.info("manager digest: %s", report)
+        marks=runtime.marks, still_leading=runtime.is_leading,
+        unit_ids=facility_unit_ids(runtime.staffing, facility_id))
+    log.info("manager digest at %s: %s", facility_id, report)
     return report
 
 
-def schedule_jobs(scheduler: BaseScheduler, settings: SchedulerSettings) -> None:
-    """Add (or replace, after a restart) the jobs with explicit ids in the facility's zone."""
-    zone = ZoneInfo(settings.time_zone)
-    common = {"replace_existing": True, "coalesce": True, "max_instances": 1,
-              "misfire_grace_time": settings.misfire_grace_seconds}
-    scheduler.add_job(certification_reminders, CronTrigger(
-        hour=settings.reminder_hour, minute=settings.reminder_minute, timezone=zone),
-        id=REMINDERS_JOB, name="certification reminders", **common)
-    scheduler.add_job(manager_digest, CronTrigger(
-        hour=settings.digest_hour, minute=settings.digest_minute, timezone=zone),
-        id=DIGEST_JOB, name="managers' certification digest", **common)
+def refresh_facilities() -> list[Facility] | None:
+    """Daily (and at start): read the facility list again and re-schedule their jobs."""
+    runtime = _leading_runtime()
+    if runtime is None:
+        return None
+    facilities = read_facilities(runtime.staffing)
+    if runtime.on_facilities is not None:
+        runtime.on_facilities(facilities)
+    log.info("facilities: %s", ", ".join(f.facility_id for f in facilities) or "none")
+    return facilities
+
+
+def _common(settings: SchedulerSettings) -> dict:
+    return {"replace_existing": True, "coalesce": True, "max_instances": 1,
+            "misfire_grace_time": settings.misfire_grace_seconds}
+
+
+@daily_job(REMINDERS_JOB)
+def _add_reminders(scheduler: BaseScheduler, settings: SchedulerSettings,
+                   facility: Facility) -> None:
+    scheduler.add_job(certification_reminders, facility_trigger(
+        facility, hour=settings.reminder_hour, minute=settings.reminder_minute),
+        kwargs={"facility_id": facility.facility_id, "time_zone": facility.time_zone},
+        id=job_id(REMINDERS_JOB, facility.facility_id),
+        name="certification reminders", **_common(settings))
+
+
+@daily_job(DIGEST_JOB)
+def _add_manager_digest(scheduler: BaseScheduler, settings: SchedulerSettings,
+                        facility: Facility) -> None:
+    scheduler.add_job(manager_digest, facility_trigger(
+        facility, hour=settings.digest_hour, minute=settings.digest_minute),
+        kwargs={"facility_id": facility.facility_id, "time_zone": facility.time_zone},
+        id=job_id(DIGEST_JOB, facility.facility_id),
+        name="managers' certification digest", **_common(settings))
+
+
+def schedule_jobs(scheduler: BaseScheduler, settings: SchedulerSettings,
+                  facilities: Sequence[Facility]) -> None:
+    """Add (or replace, after a restart) every facility's daily jobs, each in its zone."""
+    # The other modules register their daily jobs on import.
+    from bot.scheduler import digest_jobs, supplies_jobs  # noqa: F401
+
+    schedule_facility_jobs(scheduler, settings, facilities)

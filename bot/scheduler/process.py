@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -20,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 
-from bot.scheduler import digest_jobs, jobs, staffing_jobs, supplies_jobs
+from bot.scheduler import facilities, jobs, staffing_jobs, supplies_jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.leader import LeaderElection
 from bot.scheduler.links import StaffingLink, TrainingLink
@@ -82,11 +83,11 @@ def build(settings: SchedulerSettings) -> tuple[SchedulerProcess, list]:
                                metrics.ClientMetricsInterceptor())
         for target in (settings.training_target, settings.staffing_target))
     marks = Marks.open(settings.database_url)
-    jobs.install(jobs.Runtime(
+    runtime = jobs.Runtime(
         training=TrainingLink(training_channel, deadline_seconds=settings.rpc_deadline_seconds),
         staffing=StaffingLink(staffing_channel, deadline_seconds=settings.rpc_deadline_seconds),
         slack=slack_client(settings.bot_token.get_secret_value(), settings.slack_api_url),
-        marks=marks, clock=system_clock, time_zone=settings.time_zone,
+        marks=marks, clock=system_clock,
         is_leading=lambda: election.leading, digest_weekday=settings.digest_weekday,
         upcoming_within_days=settings.upcoming_within_days,
         supplies=supplies_jobs.SuppliesLink(
@@ -94,15 +95,16 @@ def build(settings: SchedulerSettings) -> tuple[SchedulerProcess, list]:
             deadline_seconds=settings.supplies_scan_deadline_seconds,
             slack_token=settings.bot_token.get_secret_value(),
             slack_api_url=settings.slack_api_url, credentials=credentials),
-    ))
-    scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)},
-        timezone=settings.time_zone,
     )
-    jobs.schedule_jobs(scheduler, settings)
+    jobs.install(runtime)
+    # Every daily trigger carries its facility's zone; the scheduler's own zone is only UTC.
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)}, timezone="UTC")
+    runtime.on_facilities = functools.partial(jobs.schedule_jobs, scheduler, settings)
+    jobs.schedule_jobs(scheduler, settings, facilities.initial_facilities(runtime.staffing))
+    facilities.schedule_refresh(scheduler, settings)
     staffing_jobs.schedule_jobs(scheduler, settings)
     supplies_jobs.schedule_jobs(scheduler, settings)
-    digest_jobs.schedule_jobs(scheduler, settings)
     process = SchedulerProcess(scheduler, election)
     probe_redis = redis.Redis.from_url(settings.redis_url, socket_timeout=READY_TIMEOUT_SECONDS,
                                        socket_connect_timeout=READY_TIMEOUT_SECONDS)

@@ -7,7 +7,7 @@ reminder claimed before its DM and marked sent (or released for a retry) after i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -100,13 +100,22 @@ def dm_already_delivered(slack: WebClient, user_id: str, key: str, *, since: dat
 def send_certification_reminders(
     *, on: date, training: TrainingLink, slack: WebClient, marks: Marks,
     still_leading: Callable[[], bool] = lambda: True,
+    unit_ids: Collection[str] | None = None, scan: str = REMINDER_SCAN,
 ) -> Report:
-    """DM everyone crossing a reminder threshold since the last complete scan, each once."""
+    """DM everyone crossing a reminder threshold since the last complete scan, each once.
+
+    `unit_ids`: only people of these units (one facility's; None: everyone) and those with no
+    home unit (educators, float pool): each facility's scan offers them, the first morning to
+    come sends, and the claim keeps it to once. `scan` names the mark of the last complete scan
+    (one per facility: each has its own "today").
+    """
     report = Report()
-    since = marks.last_success(REMINDER_SCAN)
+    since = marks.last_success(scan)
     if since is not None and since >= on:
         return report  # today's scan is complete already
     for item in training.list_expiring(on=on, since=since):
+        if unit_ids is not None and item.unit_id and item.unit_id not in unit_ids:
+            continue
         if not still_leading():
             report.stopped = True
             break
@@ -152,7 +161,7 @@ def send_certification_reminders(
         report.sent += 1
         metrics.REMINDERS_SENT.inc()
     if not (report.failed or report.stopped or report.in_flight):
-        marks.record_success(REMINDER_SCAN, on)
+        marks.record_success(scan, on)
     return report
 
 
@@ -171,13 +180,16 @@ def _shifts_after_lapse(item, manager: Caller, staffing: StaffingLink, *, now: d
 def send_manager_digests(
     *, on: date, now: datetime, weekly: bool, upcoming_within_days: int, time_zone: str,
     training: TrainingLink, staffing: StaffingLink, slack: WebClient, marks: Marks,
-    still_leading: Callable[[], bool] = lambda: True,
+    still_leading: Callable[[], bool] = lambda: True, unit_ids: Collection[str] | None = None,
 ) -> Report:
-    """Each unit manager's digest by DM: expired daily, expiring soon weekly, shifts at risk."""
+    """Each unit manager's digest by DM: expired daily, expiring soon weekly, shifts at risk.
+    `unit_ids`: only these units (one facility's; None: every unit)."""
     report = Report()
     zone = ZoneInfo(time_zone)
     kind = "weekly" if weekly else "daily"
     for unit in training.digest(on=on, upcoming_within_days=upcoming_within_days if weekly else 0):
+        if unit_ids is not None and unit.unit_id not in unit_ids:
+            continue
         for manager in unit.managers:
             if not still_leading():
                 report.stopped = True

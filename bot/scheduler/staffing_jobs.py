@@ -179,7 +179,7 @@ def preshift_alerts(hours_before: float = 2.0) -> Report | None:
 
 def schedule_jobs(scheduler: BaseScheduler, settings: SchedulerSettings) -> None:
     """Add (or replace) the staffing jobs: explicit ids, every few minutes, coalesced."""
-    every = IntervalTrigger(minutes=settings.staffing_poll_minutes, timezone=settings.time_zone)
+    every = IntervalTrigger(minutes=settings.staffing_poll_minutes)
     # A missed run is worth running only while its answer is fresh: within one more interval.
     common = {"replace_existing": True, "coalesce": True, "max_instances": 1,
               "misfire_grace_time": settings.staffing_poll_minutes * 60}

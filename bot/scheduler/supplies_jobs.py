@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import grpc
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.combining import OrTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -30,6 +29,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clients import CHANNEL_OPTIONS, SuppliesClient
 from bot.scheduler import jobs
 from bot.scheduler.config import SchedulerSettings
+from bot.scheduler.facilities import (
+    Facility,
+    daily_job,
+    facility_trigger,
+    facility_unit_ids,
+    job_id,
+)
 from bot.scheduler.scans import Report
 from bot.supply_posts import post_new_proposals
 from clinops.rpc import Caller
@@ -37,6 +43,7 @@ from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
 
 log = logging.getLogger(__name__)
 REORDER_SCAN_JOB = "supplies.reorder_scan"
+DAILY_SCAN_JOB = "supplies.daily_reorder_scan"
 
 
 @dataclass(frozen=True)
@@ -68,8 +75,9 @@ async def _unposted_open_proposals(supplies: SuppliesClient) -> list[supplies_pb
     return [p for p in answer.proposals if not p.slack_message_ts]
 
 
-async def scan_and_post(*, link: SuppliesLink) -> Report:
-    """ScanReorders, then post each proposal not yet in its unit's channel (update the others)."""
+async def scan_and_post(*, link: SuppliesLink, unit_ids: Collection[str] | None = None) -> Report:
+    """ScanReorders, then post each proposal not yet in its unit's channel (update the others).
+    `unit_ids`: only these units (one facility's daily scan); None: every unit."""
     report = Report()
     channel = link.channel()
     try:
@@ -77,10 +85,14 @@ async def scan_and_post(*, link: SuppliesLink) -> Report:
             supplies_pb2_grpc.SuppliesServiceStub(channel),
             deadline_seconds=link.deadline_seconds,
         ).acting_for(Caller("", "", f"sched-{uuid.uuid4().hex[:8]}"))
-        touched = await supplies.scan_reorders()
+        if unit_ids is None:
+            touched = await supplies.scan_reorders()
+        else:
+            touched = [p for unit_id in sorted(unit_ids)
+                       for p in await supplies.scan_reorders(unit_id)]
         seen = {p.proposal_id for p in touched}
         waiting = [p for p in await _unposted_open_proposals(supplies)
-                   if p.proposal_id not in seen]
+                   if p.proposal_id not in seen and (unit_ids is None or p.unit_id in unit_ids)]
         slack = link.slack()
         for proposal in [*touched, *waiting]:
             if not (proposal.slack_message_ts or proposal.unit_slack_channel_id):
@@ -102,27 +114,42 @@ async def scan_and_post(*, link: SuppliesLink) -> Report:
     return report
 
 
-def reorder_scan() -> Report | None:
-    """Daily (and every so often): propose what fell to its reorder point, post it."""
+def reorder_scan(facility_id: str = "", time_zone: str = "") -> Report | None:
+    """Daily at each facility's scan hour (its units), and every so often (every unit):
+    propose what fell to its reorder point, post it."""
     runtime = jobs._leading_runtime()
     if runtime is None:
         return None
     if runtime.supplies is None:
         log.warning("no supplies service configured: reorder scan skipped")
         return None
-    report = asyncio.run(scan_and_post(link=runtime.supplies))
-    log.info("reorder scan: %s", report)
+    unit_ids = facility_unit_ids(runtime.staffing, facility_id) if facility_id else None
+    report = asyncio.run(scan_and_post(link=runtime.supplies, unit_ids=unit_ids))
+    log.info("reorder scan%s: %s", f" at {facility_id}" if facility_id else "", report)
     return report
 
 
+def _common(settings: SchedulerSettings) -> dict:
+    return {"replace_existing": True, "coalesce": True, "max_instances": 1,
+            "misfire_grace_time": settings.misfire_grace_seconds}
+
+
+@daily_job(DAILY_SCAN_JOB)
+def schedule_facility(scheduler: BaseScheduler, settings: SchedulerSettings,
+                      facility: Facility) -> None:
+    """One facility's daily reorder scan, at its hour (before the day shift), facility time."""
+    scheduler.add_job(reorder_scan, facility_trigger(
+        facility, hour=settings.supplies_scan_hour, minute=settings.supplies_scan_minute),
+        kwargs={"facility_id": facility.facility_id, "time_zone": facility.time_zone},
+        id=job_id(DAILY_SCAN_JOB, facility.facility_id),
+        name="supply reorder scan", **_common(settings))
+
+
 def schedule_jobs(scheduler: BaseScheduler, settings: SchedulerSettings) -> None:
-    """Add (or replace) the reorder scan: daily at the facility's hour, and every N minutes."""
-    daily = CronTrigger(hour=settings.supplies_scan_hour, minute=settings.supplies_scan_minute,
-                        timezone=settings.time_zone)
+    """Add (or replace) the every-N-minutes scan of every unit (none when N is 0)."""
     every = settings.supplies_scan_interval_minutes
     # Between the daily scans an import's proposals wait at most one interval for their post.
-    trigger = daily if not every else OrTrigger(
-        [daily, IntervalTrigger(minutes=every, timezone=settings.time_zone)])
-    scheduler.add_job(reorder_scan, trigger, id=REORDER_SCAN_JOB, name="supply reorder scan",
-                      replace_existing=True, coalesce=True, max_instances=1,
-                      misfire_grace_time=settings.misfire_grace_seconds)
+    if every:
+        scheduler.add_job(reorder_scan, IntervalTrigger(minutes=every),
+                          id=REORDER_SCAN_JOB, name="supply reorder scan (every unit)",
+                          **_common(settings))

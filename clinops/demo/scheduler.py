@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 import grpc
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.scheduler import digest_jobs, jobs, staffing_jobs, supplies_jobs
+from bot.scheduler import jobs, staffing_jobs, supplies_jobs
 from bot.scheduler.config import SchedulerSettings
+from bot.scheduler.facilities import read_facilities
 from bot.scheduler.links import StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
 from bot.scheduler.process import slack_client
@@ -103,6 +104,9 @@ class DemoScheduler:
     settings: SchedulerSettings
     marks: Marks
     channels: list[grpc.Channel]
+    # The home hospital's zone: where `tick` lands a day (08:00 there). Each facility's jobs
+    # fire in that facility's own zone.
+    time_zone: str = "UTC"
     leader: InProcessLeader = field(default_factory=InProcessLeader)
     last_checked: datetime | None = None
     _jobs: list[Any] = field(default_factory=list)
@@ -116,21 +120,22 @@ class DemoScheduler:
         database.unlink(missing_ok=True)
         settings = SchedulerSettings(
             bot_token="xoxb-clinops-demo", slack_api_url=slack_api_url,
-            database_url=f"sqlite:///{database}", time_zone=time_zone,
+            database_url=f"sqlite:///{database}",
             training_target=training_target, staffing_target=staffing_target,
             **({"supplies_target": supplies_target} if supplies_target else {}))
         marks = Marks.open(settings.database_url)
         training_channel = grpc.insecure_channel(settings.training_target)
         staffing_channel = grpc.insecure_channel(settings.staffing_target)
         demo = cls(clock=clock, settings=settings, marks=marks,
-                   channels=[training_channel, staffing_channel], last_checked=clock())
+                   channels=[training_channel, staffing_channel], last_checked=clock(),
+                   time_zone=time_zone)
+        staffing = StaffingLink(staffing_channel, deadline_seconds=settings.rpc_deadline_seconds)
         jobs.install(jobs.Runtime(
             training=TrainingLink(training_channel,
                                   deadline_seconds=settings.rpc_deadline_seconds),
-            staffing=StaffingLink(staffing_channel,
-                                  deadline_seconds=settings.rpc_deadline_seconds),
+            staffing=staffing,
             slack=slack_client(settings.bot_token.get_secret_value(), settings.slack_api_url),
-            marks=marks, clock=clock, time_zone=time_zone,
+            marks=marks, clock=clock,
             is_leading=lambda: demo.leader.leading, digest_weekday=settings.digest_weekday,
             upcoming_within_days=settings.upcoming_within_days,
             supplies=supplies_jobs.SuppliesLink(
@@ -139,12 +144,11 @@ class DemoScheduler:
                 slack_token=settings.bot_token.get_secret_value(),
                 slack_api_url=settings.slack_api_url) if supplies_target else None))
         # The production schedule, read from a scheduler that is never started: same ids,
-        # same cron triggers in the facility's zone.
-        scheduler = BackgroundScheduler(timezone=time_zone)
-        jobs.schedule_jobs(scheduler, settings)
+        # same cron triggers, one set of daily jobs per facility in that facility's zone.
+        scheduler = BackgroundScheduler(timezone="UTC")
+        jobs.schedule_jobs(scheduler, settings, read_facilities(staffing))
         staffing_jobs.schedule_jobs(scheduler, settings)
         supplies_jobs.schedule_jobs(scheduler, settings)
-        digest_jobs.schedule_jobs(scheduler, settings)
         demo._jobs = scheduler.get_jobs()
         return demo
 

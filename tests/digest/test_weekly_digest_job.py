@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 
 from bot.scheduler import digest_jobs
 from bot.scheduler.config import SchedulerSettings
+from bot.scheduler.facilities import Facility
 from bot.scheduler.links import StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
 from bot.scheduler.process import slack_client
@@ -111,16 +112,22 @@ def test_a_unit_with_no_proposal_shows_its_real_budget(post, services: DemoServi
     assert "no budget on file" not in icu["text"]
 
 
-def test_the_job_is_weekly_with_its_id_on_the_digest_day_in_the_facility_zone(
+def test_each_facility_gets_the_weekly_job_on_the_digest_day_in_its_own_zone(
         tmp_path: Path) -> None:
     settings = SchedulerSettings(bot_token="xoxb-test", slack_api_url="http://127.0.0.1:1/api/",
-                                 database_url=f"sqlite:///{tmp_path / 's.db'}",
-                                 time_zone="America/Los_Angeles", digest_weekday=0)
-    scheduler = BackgroundScheduler(timezone="America/Los_Angeles")
-    digest_jobs.schedule_jobs(scheduler, settings)
-    [job] = scheduler.get_jobs()
-    assert job.id == "digest.weekly_unit"
-    fire = job.trigger.get_next_fire_time(None, NOW)
+                                 database_url=f"sqlite:///{tmp_path / 's.db'}", digest_weekday=0)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    for facility in (Facility("MAIN", "Main", "America/Los_Angeles"),
+                     Facility("CLINIC", "Clinic", "America/New_York")):
+        digest_jobs.schedule_facility(scheduler, settings, facility)
+    found = {job.id: job for job in scheduler.get_jobs()}
+    assert set(found) == {"digest.weekly_unit:MAIN", "digest.weekly_unit:CLINIC"}
+    main = found["digest.weekly_unit:MAIN"]
+    assert main.kwargs == {"facility_id": "MAIN", "time_zone": "America/Los_Angeles"}
+    fire = main.trigger.get_next_fire_time(None, NOW)
     assert fire.isoformat() == "2026-11-30T07:30:00-08:00"
-    following = job.trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
+    following = main.trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
     assert following.isoformat() == "2026-12-07T07:30:00-08:00"
+    # Monday morning in New York comes three hours before California's.
+    clinic = found["digest.weekly_unit:CLINIC"].trigger.get_next_fire_time(None, NOW)
+    assert clinic.isoformat() == "2026-11-30T07:30:00-05:00"

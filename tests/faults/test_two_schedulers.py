@@ -19,6 +19,10 @@ from zoneinfo import ZoneInfo
 
 from clinops.clock import system_clock
 from clinops.slack_standin import SlackStandIn
+from services.staffing.model import Unit, UnitCategory
+from services.staffing.server import create_server as create_staffing_server
+from services.staffing.store import StaffingStore
+from services.staffing.store import migrate as migrate_staffing
 from services.training.server import create_server
 from services.training.store import TrainingStore, migrate
 from tests.faults.fault_fixtures import ROOT, stop_process, wait_until
@@ -32,11 +36,15 @@ import sys
 from apscheduler.triggers.interval import IntervalTrigger
 from bot.scheduler import jobs
 daily = jobs.schedule_jobs
-def every_second(scheduler, settings):
-    daily(scheduler, settings)
-    scheduler.add_job(jobs.certification_reminders, IntervalTrigger(seconds=1),
-                      id=jobs.REMINDERS_JOB, replace_existing=True, coalesce=True,
-                      max_instances=1, misfire_grace_time=60)
+def every_second(scheduler, settings, facilities):
+    daily(scheduler, settings, facilities)
+    for facility in facilities:
+        scheduler.add_job(jobs.certification_reminders, IntervalTrigger(seconds=1),
+                          id=f"{jobs.REMINDERS_JOB}:{facility.facility_id}",
+                          kwargs={"facility_id": facility.facility_id,
+                                  "time_zone": facility.time_zone},
+                          replace_existing=True, coalesce=True, max_instances=1,
+                          misfire_grace_time=60)
 jobs.schedule_jobs = every_second
 from clinops.cli import main
 sys.exit(main(["scheduler"]))
@@ -61,6 +69,14 @@ def test_two_schedulers_send_each_reminder_once_and_the_standby_takes_over_a_kil
                        card("E1", "BLS", today + timedelta(days=7))])
     training, port = create_server(store=store, clock=system_clock)
     training.start()
+    # Staffing lists the facility (its zone) and its units: the scan covers that facility's.
+    staffing_url = f"sqlite:///{tmp_path / 'staffing.db'}"
+    migrate_staffing(staffing_url)
+    staffing_store = StaffingStore.open(staffing_url)
+    for unit_id, category in (("ICU", UnitCategory.ICU), ("ED", UnitCategory.EMERGENCY)):
+        staffing_store.add_unit(Unit(unit_id, unit_id, category, "", ZONE))
+    staffing, staffing_port = create_staffing_server(store=staffing_store, clock=system_clock)
+    staffing.start()
     schedulers: dict[str, subprocess.Popen] = {}
     logs = {name: tmp_path / f"scheduler-{name}.log" for name in ("a", "b")}
     try:
@@ -68,13 +84,13 @@ def test_two_schedulers_send_each_reminder_once_and_the_standby_takes_over_a_kil
             env = {**os.environ, "CLINOPS_REDIS_URL": private.url,
                    "SLACK_API_URL": slack.base_url, "SLACK_BOT_TOKEN": "xoxb-faults",
                    "CLINOPS_TRAINING_TARGET": f"127.0.0.1:{port}",
-                   "CLINOPS_STAFFING_TARGET": "127.0.0.1:1",
+                   "CLINOPS_STAFFING_TARGET": f"127.0.0.1:{staffing_port}",
                    "CLINOPS_SUPPLIES_TARGET": "127.0.0.1:1",
                    "CLINOPS_SCHEDULER_DATABASE_URL": f"sqlite:///{tmp_path / 'scheduler.db'}",
                    "CLINOPS_SCHEDULER_LOCK_NAME": "faults:scheduler:leader",
                    "CLINOPS_SCHEDULER_LOCK_TTL_SECONDS": "1.5",
                    "CLINOPS_SCHEDULER_POLL_SECONDS": "0.3",
-                   "CLINOPS_SCHEDULER_PORT": "0", "CLINOPS_SCHEDULER_TIME_ZONE": ZONE}
+                   "CLINOPS_SCHEDULER_PORT": "0"}
             env.pop("CLINOPS_METRICS_PORT", None)
 
             def start(name: str) -> None:
@@ -100,7 +116,7 @@ def test_two_schedulers_send_each_reminder_once_and_the_standby_takes_over_a_kil
             # The standby takes over within the lock's TTL and runs the job from then on; what
             # the dead leader sent is not sent again.
             wait_until(lambda: leads("b"), seconds=5, what="the standby taking over")
-            wait_until(lambda: "certification reminders: Report" in logs["b"].read_text(
+            wait_until(lambda: "certification reminders at MAIN: Report" in logs["b"].read_text(
                 errors="replace").split("scheduler leads", 1)[-1], seconds=5,
                        what="the new leader running the reminder job")
             counts = Counter(reminders(slack))
@@ -110,4 +126,6 @@ def test_two_schedulers_send_each_reminder_once_and_the_standby_takes_over_a_kil
         for process in schedulers.values():
             stop_process(process)
         training.stop(None)
+        staffing.stop(None)
         store.close()
+        staffing_store.close()

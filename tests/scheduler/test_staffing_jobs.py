@@ -70,7 +70,7 @@ def runtime(store, clock, slack_web, marks) -> Iterator[jobs.Runtime]:  # noqa: 
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     installed = jobs.Runtime(
         training=None, staffing=StaffingLink(channel, deadline_seconds=5.0), slack=slack_web,
-        marks=marks, clock=clock, time_zone="America/Los_Angeles", is_leading=lambda: True)
+        marks=marks, clock=clock, is_leading=lambda: True)
     jobs.install(installed)
     yield installed
     jobs.install(None)

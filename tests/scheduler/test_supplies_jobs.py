@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.scheduler import jobs, supplies_jobs
 from bot.scheduler.config import SchedulerSettings
+from bot.scheduler.facilities import Facility
 from clinops.clock import fixed_clock
 from clinops.demo.hospital import build_hospital
 from clinops.slack_standin import SlackStandIn
@@ -47,7 +47,7 @@ def runtime(store: SuppliesStore, slack: SlackStandIn, marks) -> Iterator[jobs.R
     server.start()
     installed = jobs.Runtime(
         training=None, staffing=None, slack=None, marks=marks, clock=fixed_clock(NOW),
-        time_zone="America/Los_Angeles", is_leading=lambda: True,
+        is_leading=lambda: True,
         supplies=supplies_jobs.SuppliesLink(target=f"127.0.0.1:{port}", deadline_seconds=10.0,
                                             slack_token="xoxb-test",
                                             slack_api_url=slack.base_url))
@@ -118,26 +118,29 @@ def test_only_the_leader_scans(runtime, store: SuppliesStore, slack: SlackStandI
     assert store.list_proposals(None, None) == [] and slack.calls("chat.postMessage") == []
 
 
-def test_the_scan_is_stored_with_its_id_daily_at_the_facility_hour_and_hourly(
+def test_the_scan_is_stored_daily_at_each_facilitys_hour_and_hourly_for_every_unit(
     scheduler_db: str,
 ) -> None:
     settings = SchedulerSettings(database_url=scheduler_db, bot_token="xoxb-test",
                                  supplies_scan_hour=5, supplies_scan_interval_minutes=60)
-    for _ in range(2):  # a restart replaces the job rather than doubling it
+    clinic = Facility("CLINIC", "Front Range Clinic", "America/Denver")
+    for _ in range(2):  # a restart replaces the jobs rather than doubling them
         scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(url=scheduler_db)})
         supplies_jobs.schedule_jobs(scheduler, settings)
+        supplies_jobs.schedule_facility(scheduler, settings, clinic)
         scheduler.start(paused=True)
         found = {job.id: job for job in scheduler.get_jobs()}
         scheduler.shutdown(wait=False)
-    assert set(found) == {supplies_jobs.REORDER_SCAN_JOB}
-    job = found[supplies_jobs.REORDER_SCAN_JOB]
-    assert job.func_ref == "bot.scheduler.supplies_jobs:reorder_scan" and job.coalesce
-    assert isinstance(job.trigger, OrTrigger)
-    daily = CronTrigger(hour=5, minute=0, timezone="America/Los_Angeles")
-    night = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)  # 02:30 in California
-    assert daily.get_next_fire_time(None, night) == datetime(2026, 11, 26, 13, 0, tzinfo=UTC)
-    assert job.trigger.triggers[1].interval == timedelta(minutes=60)
+    assert set(found) == {supplies_jobs.REORDER_SCAN_JOB, "supplies.daily_reorder_scan:CLINIC"}
+    every = found[supplies_jobs.REORDER_SCAN_JOB]
+    assert every.func_ref == "bot.scheduler.supplies_jobs:reorder_scan" and every.coalesce
+    assert every.trigger.interval == timedelta(minutes=60) and every.kwargs == {}
+    daily = found["supplies.daily_reorder_scan:CLINIC"]
+    assert daily.kwargs == {"facility_id": "CLINIC", "time_zone": "America/Denver"}
+    night = datetime(2026, 11, 26, 10, 30, tzinfo=UTC)  # 03:30 in Colorado
+    assert daily.trigger.get_next_fire_time(None, night) == datetime(2026, 11, 26, 12, 0,
+                                                                     tzinfo=UTC)
 
 
 def test_daily_only_when_the_interval_is_zero(scheduler_db: str) -> None:
@@ -145,6 +148,9 @@ def test_daily_only_when_the_interval_is_zero(scheduler_db: str) -> None:
                                  supplies_scan_interval_minutes=0)
     scheduler = BackgroundScheduler()
     supplies_jobs.schedule_jobs(scheduler, settings)
+    assert scheduler.get_jobs() == []
+    supplies_jobs.schedule_facility(scheduler, settings,
+                                    Facility("MAIN", "Main", "America/Los_Angeles"))
     [job] = scheduler.get_jobs()
     assert isinstance(job.trigger, CronTrigger)
     assert str(job.trigger.fields[5]) == "6"  # the default: 06:00 at the facility
