@@ -61,6 +61,10 @@ class Unit:
     unit_id: str
     name: str
     category: str
+    # The unit's facility and its IANA zone, as staffing keeps them ("": not on file, the
+    # service's CLINOPS_TRAINING_TIME_ZONE applies).
+    facility_id: str = ""
+    time_zone: str = ""
 
 
 @dataclass(frozen=True)

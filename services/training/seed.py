@@ -11,7 +11,8 @@ from services.training.store import TrainingStore
 def seed_demo(store: TrainingStore, hospital: Any) -> None:
     """Units, the roster and the certifications of a `clinops.demo.hospital.DemoHospital`."""
     for unit in hospital.units:
-        store.add_unit(Unit(unit.unit_id, unit.name, unit.category))
+        store.add_unit(Unit(unit.unit_id, unit.name, unit.category,
+                            getattr(unit, "facility_id", ""), unit.time_zone))
     for member in hospital.staff:
         store.add_staff(StaffMember(
             staff_id=member.staff_id, display_name=member.display_name, role=member.role,

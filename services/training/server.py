@@ -228,7 +228,10 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
         with _domain_errors(context):
             if not request.HasField("window"):
                 raise InvalidInput({"window": "required"})
-            starts_on, ends_on = _shift_dates(request.window, self.zone)
+            # The shift's dates at the unit's facility (a valid-through date is a local date).
+            zone = ZoneInfo(usecases.unit_zone(self.store, request.unit_id.strip().upper(),
+                                               self.time_zone))
+            starts_on, ends_on = _shift_dates(request.window, zone)
             answer = usecases.check_eligibility(
                 staff_id=request.staff_id, unit_id=request.unit_id, role=request.role,
                 shift_starts_on=starts_on, shift_ends_on=ends_on, store=self.store,

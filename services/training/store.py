@@ -179,6 +179,7 @@ class TrainingStore:
             unit_id = normalise_unit_id(unit.unit_id)
             row = session.get(UnitRow, unit_id) or UnitRow(unit_id=unit_id)
             row.name, row.category = unit.name, unit.category
+            row.facility_id, row.time_zone = unit.facility_id, unit.time_zone
             session.add(row)
         return self.get_unit(unit_id)
 
@@ -189,12 +190,13 @@ class TrainingStore:
                 known = session.scalars(select(UnitRow.unit_id).order_by(UnitRow.unit_id)).all()
                 listed = f"; known units: {', '.join(known)}" if known else ""
                 raise UnknownUnit(f"no unit {unit_id!r}{listed}")
-            return Unit(row.unit_id, row.name, row.category)
+            return Unit(row.unit_id, row.name, row.category, row.facility_id, row.time_zone)
 
     def list_units(self) -> list[Unit]:
         with self._session() as session:
             rows = session.scalars(select(UnitRow).order_by(UnitRow.unit_id))
-            return [Unit(r.unit_id, r.name, r.category) for r in rows]
+            return [Unit(r.unit_id, r.name, r.category, r.facility_id, r.time_zone)
+                    for r in rows]
 
     def add_staff(self, member: StaffMember) -> StaffMember:
         """Add a person to the roster or replace their entry."""

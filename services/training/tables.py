@@ -52,6 +52,8 @@ class UnitRow(Base):
     unit_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(128))
     category: Mapped[str] = mapped_column(String(32))
+    facility_id: Mapped[str] = mapped_column(String(16), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="")
 
 
 class StaffRow(Base):

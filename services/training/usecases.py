@@ -17,6 +17,7 @@ from services.training.errors import (
     NotPermitted,
     UnknownCertificationType,
     UnknownStaff,
+    UnknownUnit,
 )
 from services.training.imports import Candidate, Rejection, read_csv, read_fhir
 from services.training.model import (
@@ -131,6 +132,16 @@ def today(clock: Clock, time_zone: str = DEFAULT_TIME_ZONE) -> date:
     return clock().astimezone(ZoneInfo(time_zone)).date()
 
 
+def unit_zone(store: Store, unit_id: str | None, default: str) -> str:
+    """The zone of the unit's facility; `default` (the service's setting) when none is on file."""
+    if not unit_id:
+        return default
+    try:
+        return store.get_unit(unit_id).time_zone or default
+    except UnknownUnit:
+        return default
+
+
 def _check_id(value: str, field: str) -> str:
     cleaned = value.strip()
     if len(cleaned) > MAX_ID:
@@ -214,7 +225,8 @@ def list_records(
     if not may_see_records_of(caller, person):
         raise NotPermitted(f"only {person.display_name}, their unit manager or an educator "
                            "may see their certifications")
-    on = today(clock, time_zone)
+    # Days left count from today where the person works: their unit's facility.
+    on = today(clock, unit_zone(store, person.home_unit_id, time_zone))
     types = {t.code: t for t in store.list_types()}
     pending = {r.certification_code for r in store.pending_renewals(person.staff_id)}
     return person, [_view(r, types, on, pending) for r in store.records_for(person.staff_id)]
@@ -318,7 +330,7 @@ def get_unit_compliance(
               if slack_team_id and slack_user_id else None)
     compliance = domain.unit_compliance(
         unit, store.staff_of_unit(unit.unit_id), store.list_records(unit_id=unit.unit_id),
-        store.list_requirements(), on=on or today(clock, time_zone),
+        store.list_requirements(), on=on or today(clock, unit.time_zone or time_zone),
     )
     if caller is not None and may_oversee_unit(caller, unit.unit_id):
         return compliance, True
@@ -428,7 +440,7 @@ def submit_renewal(
     except UnknownCertificationType:
         known = ", ".join(t.code for t in store.list_types())
         raise InvalidInput({"certification_code": f"unknown; one of {known}"}) from None
-    on = today(clock, time_zone)
+    on = today(clock, unit_zone(store, caller.home_unit_id, time_zone))
     expires = expires_on
     assert expires is not None
     if expires < on:
@@ -538,7 +550,7 @@ def export_unit_compliance(
     unit = store.get_unit(cleaned)
     caller = _caller(store, slack_team_id, slack_user_id)
     now = clock()
-    day = on or today(clock, time_zone)
+    day = on or today(clock, unit.time_zone or time_zone)
     subject = f"{unit.unit_id} compliance export as of {day.isoformat()}"
     if not may_oversee_unit(caller, unit.unit_id):
         store.append_audit(_audit(caller, now, "COMPLIANCE_EXPORT", subject, "refused"))
