@@ -19,7 +19,7 @@ COPY services ./services
 RUN pip install -e . \
     && python scripts/gen_protos.py \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin clinops \
-    && mkdir -p /app/data && chown clinops /app/data
+    && mkdir -p /app/data/purchase-orders && chown -R clinops /app/data
 
 USER clinops
 EXPOSE 50051 50052 50053 3000
