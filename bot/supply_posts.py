@@ -1,8 +1,9 @@
-"""Putting reorder proposals where the unit sees them, whoever opened them.
+"""Keeping reorder proposals' posts current, whoever opened or extended them.
 
-A count listener, a stock import or a scheduled scan (ScanReorders) all end with proposals the
-unit's channel has not seen yet: `post_new_proposals` posts each to its unit's channel and tells
-the supplies service where (SetProposalMessage), so decisions reply in its thread and update it.
+A new proposal's post is supplies' `proposal.created` event, committed with the proposal (count,
+import or scan): the notifier posts it to the unit's channel and tells supplies where
+(SetProposalMessage), so decisions reply in its thread and update it. What is left here: a
+proposal extended after its post gets the post updated in place.
 """
 
 from __future__ import annotations
@@ -30,27 +31,19 @@ async def post_new_proposals(
     client: AsyncWebClient, supplies: SuppliesClient,
     proposals: Iterable[supplies_pb2.Proposal],
 ) -> list[PostedProposal]:
-    """Post each proposal not yet in Slack to its unit's channel and record where; update the
-    ones already posted (a count extended them). A unit without a channel is skipped."""
+    """Update the posts of proposals already in Slack (a count extended them). One not posted
+    yet is left to the notifier (its proposal.created event): posting it here too would post
+    it twice. A unit without a channel is skipped."""
     done = []
     for proposal in proposals:
-        if proposal.slack_message_ts:
-            await client.chat_update(channel=proposal.slack_channel_id,
-                                     ts=proposal.slack_message_ts,
-                                     blocks=proposal_blocks(proposal),
-                                     text=proposal_text(proposal))
-            done.append(PostedProposal(proposal.proposal_id, proposal.slack_channel_id,
-                                       proposal.slack_message_ts, new=False))
+        if not proposal.slack_message_ts:
             continue
-        channel = proposal.unit_slack_channel_id
-        if not channel:
-            continue
-        posted = await client.chat_postMessage(channel=channel, blocks=proposal_blocks(proposal),
-                                               text=proposal_text(proposal))
-        await supplies.set_proposal_message(proposal.proposal_id, posted["channel"],
-                                            posted["ts"])
-        done.append(PostedProposal(proposal.proposal_id, posted["channel"], posted["ts"],
-                                   new=True))
+        await client.chat_update(channel=proposal.slack_channel_id,
+                                 ts=proposal.slack_message_ts,
+                                 blocks=proposal_blocks(proposal),
+                                 text=proposal_text(proposal))
+        done.append(PostedProposal(proposal.proposal_id, proposal.slack_channel_id,
+                                   proposal.slack_message_ts, new=False))
     return done
 
 

@@ -151,12 +151,13 @@ async def supply(ack: AsyncAck, command: dict, respond: AsyncRespond, context: d
 
 async def _post_or_update(counted: supplies_pb2.RecordCountResponse, supplies: SuppliesClient,
                           client: AsyncWebClient) -> str:
-    """A new proposal is posted to the unit's channel and its ts recorded; an extended one is
-    updated where it stands. Returns the channel it is in ("" when the unit has none)."""
+    """An extended proposal is updated where it stands; a new one is posted to the unit's
+    channel by the notifier (supplies' proposal.created event). Returns the channel it is (or
+    is going) in ("" when the unit has none)."""
     if not counted.HasField("proposal"):
         return ""
     posted = await post_new_proposals(client, supplies, [counted.proposal])
-    return posted[0].channel_id if posted else ""
+    return posted[0].channel_id if posted else counted.proposal.unit_slack_channel_id
 
 
 def action_idempotency_key(body: dict, action: dict) -> str:

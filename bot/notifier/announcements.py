@@ -52,6 +52,9 @@ class Post:
     blocks: tuple[dict[str, Any], ...] = ()
     thread_of: str = ""
     recording: Recording | None = None
+    # The text and blocks show the recorded subject as it stands when posted (read back from
+    # its service by the notifier's recorder); until then they are a placeholder.
+    current: bool = False
 
 
 def _as_dicts(blocks: Sequence[Block]) -> tuple[dict[str, Any], ...]:
@@ -59,7 +62,8 @@ def _as_dicts(blocks: Sequence[Block]) -> tuple[dict[str, Any], ...]:
 
 
 def _thread(payload: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Where an answer to the shift's post goes: its ts, or the event that posts it."""
+    """Where an answer to a post goes (an open shift's, a proposal's): its ts, or the event
+    that posts it when the ts was not recorded yet as the event was written."""
     channel, ts = payload.get("slack_channel_id", ""), payload.get("slack_message_ts", "")
     if not channel or not (ts or payload.get("thread_of")):
         return None
@@ -116,6 +120,17 @@ def open_shift_cancelled(payload: Mapping[str, Any]) -> Post | None:
     return Post(text=cancel_thread_text(shift), **thread)
 
 
+def proposal_created(payload: Mapping[str, Any]) -> Post | None:
+    """A new reorder proposal in its unit's channel, with its buttons; its ts goes to supplies.
+    The post shows the proposal as it is when posted (a count may have extended it since)."""
+    channel = payload.get("slack_channel_id", "")
+    if not channel:
+        return None
+    reference = payload["proposal_id"]
+    return Post(channel, f"Reorder proposal {reference} for {payload.get('unit_id', '')}",
+                recording=Recording("proposal", reference), current=True)
+
+
 def _actor(person: Mapping[str, Any] | None) -> common_pb2.Actor | None:
     if not person:
         return None
@@ -125,9 +140,9 @@ def _actor(person: Mapping[str, Any] | None) -> common_pb2.Actor | None:
 
 
 def proposal_decided(payload: Mapping[str, Any]) -> Post | None:
-    """The decision (or edit) in the proposal's thread; nothing if it was never posted."""
-    channel, ts = payload.get("slack_channel_id", ""), payload.get("slack_message_ts", "")
-    if not channel or not ts:
+    """The decision (or edit) in the proposal's thread; nothing if it has no channel."""
+    thread = _thread(payload)
+    if thread is None:
         return None
     edited = [(str(line["sku"]), int(line["quantity"])) for line in payload.get("edited", [])]
     proposal = supplies_pb2.Proposal(
@@ -145,13 +160,12 @@ def proposal_decided(payload: Mapping[str, Any]) -> Post | None:
         proposal.escalated_to.CopyFrom(escalated_to)
     if payload.get("decision") == "EDIT_QUANTITIES":
         editor = decided_by.slack_user_id if decided_by is not None else ""
-        return Post(channel, edited_text(proposal, editor, [sku for sku, _ in edited]),
-                    thread_ts=ts)
+        return Post(text=edited_text(proposal, editor, [sku for sku, _ in edited]), **thread)
     if payload.get("state") in ("APPROVED", "REJECTED") and payload.get("decided_at"):
         stamp = Timestamp()
         stamp.FromDatetime(datetime.fromisoformat(payload["decided_at"]))
         proposal.decided_at.CopyFrom(stamp)
-    return Post(channel, decision_text(proposal), thread_ts=ts)
+    return Post(text=decision_text(proposal), **thread)
 
 
 def renewal_submitted(payload: Mapping[str, Any]) -> Post | None:
@@ -192,6 +206,7 @@ ANNOUNCEMENTS: dict[tuple[str, str], Callable[[Mapping[str, Any]], Post | None]]
     ("staffing", "open_shift.posted"): open_shift_posted,
     ("staffing", "open_shift.awarded"): open_shift_awarded,
     ("staffing", "open_shift.cancelled"): open_shift_cancelled,
+    ("supplies", "proposal.created"): proposal_created,
     ("supplies", "proposal.decided"): proposal_decided,
     ("training", "renewal.submitted"): renewal_submitted,
     ("training", "renewal.decided"): renewal_decided,

@@ -55,6 +55,10 @@ class Recorder(Protocol):
         """Tell the owning service where the post is; raise if it may not have heard."""
         ...
 
+    async def current(self, post: Post) -> Post:
+        """`post` showing its subject as the owning service has it now."""
+        ...
+
 
 def event_metadata(event: Event) -> Metadata:
     return Metadata(event_type=EVENT_METADATA_TYPE, event_payload={"event_id": event.event_id})
@@ -172,6 +176,8 @@ class Notifier:
                             event.kind, event.event_id, found)
                 await self.stream.remember_posted(event.event_id, found)
                 return found
+        if post.current and post.recording is not None and self.recorder is not None:
+            post = await self.recorder.current(post)
         await self.pacer.wait(post.channel)
         answer = await self.client.chat_postMessage(
             channel=channel, text=post.text, thread_ts=thread_ts,

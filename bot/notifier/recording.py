@@ -7,13 +7,15 @@ the event id as its idempotency key; setting the same channel and ts twice chang
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.open_shift import open_shift_blocks, open_shift_text
+from bot.blocks.supplies import proposal_blocks, proposal_text
 from bot.clients import StaffingClient, SuppliesClient
-from bot.notifier.announcements import Recording
+from bot.notifier.announcements import Post, Recording
 from clinops.rpc import Caller
 from clinops.staffing.v1 import staffing_pb2
 from clinops.supplies.v1 import supplies_pb2
@@ -34,6 +36,18 @@ class ServiceRecorder:
     def __init__(self, *, staffing: StaffingClient | None, supplies: SuppliesClient | None,
                  slack: AsyncWebClient) -> None:
         self.staffing, self.supplies, self.slack = staffing, supplies, slack
+
+    async def current(self, post: Post) -> Post:
+        """A proposal's post as it stands now (GetProposal): lines, total, budget, buttons."""
+        recording = post.recording
+        if recording is None or recording.what != PROPOSAL or self.supplies is None:
+            return post
+        supplies = self.supplies.acting_for(
+            Caller(recording.slack_team_id, recording.slack_user_id, "event-read"))
+        proposal = await supplies.get_proposal(recording.subject_id)
+        return dataclasses.replace(
+            post, text=proposal_text(proposal),
+            blocks=tuple(block.to_dict() for block in proposal_blocks(proposal)))
 
     async def record(self, recording: Recording, *, channel: str, ts: str,
                      event_id: str) -> None:

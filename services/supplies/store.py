@@ -48,7 +48,7 @@ from services.supplies.model import (
     order_number,
     proposal_reference,
 )
-from services.supplies.outbox import OUTBOX, proposal_decided
+from services.supplies.outbox import OUTBOX, proposal_created, proposal_decided
 from services.supplies.tables import (
     ApproverRow,
     AuditRow,
@@ -568,6 +568,12 @@ class SuppliesStore:
             session.add(_audit_row(AuditEntry(
                 at, actor, "PROPOSE", proposal_reference(proposal.proposal_id),
                 "OPENED" if opened else "EXTENDED", "lines: " + ", ".join(added))))
+            unit = session.get(UnitRow, unit_id)
+            if opened and unit is not None and unit.slack_channel_id:
+                # Its post in the unit channel commits (or rolls back) with the proposal.
+                record(session, OUTBOX, proposal_created(
+                    reference=proposal_reference(proposal.proposal_id), unit_id=unit_id,
+                    slack_channel_id=unit.slack_channel_id, at=at))
             return proposal.proposal_id
 
     def withdraw_lines(self, locations: Iterable[tuple[str, str]], *, at: datetime,
@@ -705,7 +711,9 @@ class SuppliesStore:
                 record(session, OUTBOX, proposal_decided(
                     reference=proposal_reference(proposal_id), unit_id=row.unit_id,
                     decision=decision.value, state=row.state, actor=actor, at=at,
-                    total_cents=total, slack_channel_id=row.slack_channel_id or "",
+                    total_cents=total,
+                    # Not posted yet: the unit's channel, where its proposal.created goes.
+                    slack_channel_id=row.slack_channel_id or _unit_channel(session, row.unit_id),
                     slack_message_ts=row.slack_message_ts or "",
                     purchase_order_id=detail if outcome is ProposalState.APPROVED else "",
                     reason=reason if outcome is ProposalState.REJECTED else "",
@@ -950,6 +958,11 @@ def _hand_off_due(now: datetime) -> tuple:
             | (PurchaseOrderRow.hand_off_claimed_until <= now),
             PurchaseOrderRow.hand_off_retry_at.is_(None)
             | (PurchaseOrderRow.hand_off_retry_at <= now))
+
+
+def _unit_channel(session: Session, unit_id: str) -> str:
+    unit = session.get(UnitRow, unit_id)
+    return unit.slack_channel_id if unit is not None else ""
 
 
 def _approver_copy(approver: Approver, unit_id: str) -> Approver:

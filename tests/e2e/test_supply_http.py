@@ -37,7 +37,7 @@ from services.supplies.outbox import relay
 from services.supplies.seed import seed_demo
 from services.supplies.server import create_server
 from services.supplies.store import SuppliesStore, migrate
-from tests.e2e.outbox_delivery import deliver_outbox
+from tests.e2e.outbox_delivery import Announcer
 
 SIGNING_SECRET = "e2e-supply-signing-secret"
 ICU_CHANNEL = "C0ICU0001"
@@ -71,6 +71,9 @@ class SupplyBot:
     # The store behind the supplies server: its outbox is delivered after every request.
     store: SuppliesStore | None = None
     sequence: int = 0
+    # The bot's clients: the notifier records each proposal's post back through them.
+    clients: ServiceClients | None = None
+    _announcer: Announcer | None = None
 
     async def post(self, body: str) -> int:
         headers = signed_headers(body, SIGNING_SECRET, int(time.time()))
@@ -80,10 +83,15 @@ class SupplyBot:
         return response.status
 
     async def deliver_events(self) -> None:
-        """Supplies' outbox delivered: the decision lines in proposal threads."""
-        if self.store is not None:
-            await deliver_outbox(self.store.engine, relay, slack_url=self.slack.base_url,
-                                 now=NOW)
+        """Supplies' outbox delivered: new proposals' posts (their ts recorded back through the
+        bot's supplies client) and the decision lines in their threads."""
+        if self.store is None:
+            return
+        if self._announcer is None:
+            self._announcer = Announcer(
+                self.store.engine, relay, slack_url=self.slack.base_url, now=NOW,
+                supplies=self.clients.supplies if self.clients is not None else None)
+        await self._announcer.deliver()
 
     def _reply_url(self) -> tuple[str, str]:
         self.sequence += 1
@@ -156,7 +164,7 @@ async def supply_bot(supplies_port: int, slack: SlackStandIn,
             await asyncio.sleep(0.01)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         yield SupplyBot(f"http://127.0.0.1:{port}/slack/events", slack, session,
-                        store=supplies_store)
+                        store=supplies_store, clients=clients)
     server.should_exit = True
     async with asyncio.timeout(10):
         await serving

@@ -127,7 +127,7 @@ async def bot(supplies_port: int, slack: SlackStandIn, dedupe: RedisDedupe,  # n
     port = sock.getsockname()[1]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
         yield ThreadBot(f"http://127.0.0.1:{port}/slack/events", slack, session,
-                        store=supplies_store)
+                        store=supplies_store, clients=clients)
     server.should_exit = True
     async with asyncio.timeout(10):
         await serving

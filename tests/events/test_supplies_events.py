@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.notifier.announcements import announcement
+from bot.notifier.announcements import Recording, announcement
 from bot.notifier.notifier import Notifier
 from bot.notifier.pacing import ChannelPacer
 from clinops.clock import fixed_clock
-from clinops.outbox import RedisPublisher, pending_events
+from clinops.outbox import InProcessStream, RedisPublisher, pending_events
 from services.supplies import usecases
 from services.supplies.errors import AlreadyDecided, NotAnApprover
 from services.supplies.model import Actor, Decision
-from services.supplies.outbox import OUTBOX, relay
+from services.supplies.outbox import OUTBOX, created_event_id, relay
 from services.supplies.seed import seed_demo
 from services.supplies.store import SuppliesStore, migrate
 from tests.events.conftest import NOW, REDIS_URL
@@ -35,6 +35,8 @@ def open_proposal(store: SuppliesStore, hospital, *, posted: bool = True) -> str
     assert counted.proposal is not None
     reference = counted.proposal.reference
     if posted:
+        # Its proposal.created went out (published, posted) and the post was recorded.
+        relay(store.engine, publisher=InProcessStream(), clock=CLOCK).publish_pending()
         usecases.set_proposal_message(proposal_id=reference, slack_channel_id=ICU_CHANNEL,
                                       slack_message_ts=POST_TS, store=store, clock=CLOCK)
     return reference
@@ -114,11 +116,27 @@ def test_an_edit_and_an_escalation_each_say_so_in_the_thread(sqlite_supplies, ho
         "escalated to <@U0SUP001> (Harold Jimenez) to decide.")
 
 
-def test_a_decision_on_a_proposal_never_posted_announces_nothing(sqlite_supplies, hospital):
+def test_opening_a_proposal_writes_its_post_as_an_event(sqlite_supplies, hospital):
+    reference = open_proposal(sqlite_supplies, hospital, posted=False)
+    [event] = pending_events(sqlite_supplies.engine, OUTBOX)
+    assert (event.kind, event.event_id) == ("proposal.created", created_event_id(reference))
+    post = announcement(event)
+    assert post is not None and post.channel == ICU_CHANNEL and post.current
+    assert post.recording == Recording("proposal", reference)
+    # A count that only extends the open proposal announces nothing new.
+    usecases.record_count(unit_id="ICU", sku="GAUZE-4X4", quantity=0,
+                          caller=caller(hospital, MAYA), store=sqlite_supplies, clock=CLOCK)
+    assert len(pending_events(sqlite_supplies.engine, OUTBOX)) == 1
+
+
+def test_a_decision_before_the_post_was_recorded_answers_in_the_thread_of_that_post(
+        sqlite_supplies, hospital):
     reference = open_proposal(sqlite_supplies, hospital, posted=False)
     decide(sqlite_supplies, hospital, reference, Decision.APPROVE)
-    [event] = pending_events(sqlite_supplies.engine, OUTBOX)
-    assert announcement(event) is None
+    _, decided = pending_events(sqlite_supplies.engine, OUTBOX)
+    post = announcement(decided)
+    assert post is not None and post.channel == ICU_CHANNEL and post.thread_ts is None
+    assert post.thread_of == created_event_id(reference)
 
 
 async def test_the_decision_is_posted_once_in_the_thread(sqlite_supplies, hospital, slack,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from concurrent import futures
@@ -22,9 +23,11 @@ import grpc
 import redis
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clients import ServiceClients
 from bot.ids import ActionId
 from bot.notifier.notifier import Notifier
 from bot.notifier.pacing import ChannelPacer
+from bot.notifier.recording import ServiceRecorder
 from bot.notifier.stream import RedisEventStream
 from clinops.clock import fixed_clock
 from clinops.console import SlackUser, block_actions_body, buttons_in, slack_user_of
@@ -143,18 +146,38 @@ async def test_with_redis_down_a_claim_is_awarded_and_a_proposal_approved_and_an
     with private_redis() as private, services(tmp_path, hospital, private.url) as targets, \
             SlackStandIn(team_id=hospital.team_id) as slack:
         stream = RedisEventStream.from_url(private.url)
-        notifier = Notifier(stream=stream, consumer="bot-1", pacer=ChannelPacer(0),
-                            client=AsyncWebClient(token="xoxb-faults", base_url=slack.base_url))
+        web = AsyncWebClient(token="xoxb-faults", base_url=slack.base_url)
+        # Posts whose ts a service keeps (open shift, proposal) are recorded back through these.
+        clients = ServiceClients.connect(staffing_target=targets["staffing"],
+                                         supplies_target=targets["supplies"],
+                                         training_target=targets["training"],
+                                         deadline_seconds=2.0)
+        notifier = Notifier(stream=stream, consumer="bot-1", pacer=ChannelPacer(0), client=web,
+                            recorder=ServiceRecorder(staffing=clients.staffing,
+                                                     supplies=clients.supplies, slack=web))
         stop = asyncio.Event()
         announcing = asyncio.create_task(notifier.run(stop, block_ms=50))
         try:
             async with served_bot(slack, **targets) as bot:
+                # While Redis is up: the open shift and the proposal are posted (events too).
                 marker = slack.call_count()
                 status, _ = await bot.command(gloria, "/shift-gap",
                                               "report 4W RN tomorrow day sick call")
                 assert status == 200
                 shift = only(await asyncio.to_thread(_calls_after, slack, marker),
                              "chat.postMessage")
+                status, name = await bot.command(maya, "/supply", "count ICU CHG-CLOTH 2")
+                [reply] = await asyncio.to_thread(slack.wait_for, "response_url", 1, 5,
+                                                  name=name)
+                assert "opened reorder proposal RP-00001" in reply.body["text"]
+                proposals = lambda: [  # noqa: E731
+                    c for c in slack.calls("chat.postMessage")
+                    if c.body.get("channel") == "C0ICU0001" and not c.body.get("thread_ts")]
+                await asyncio.to_thread(wait_until, lambda: len(proposals()) == 1, seconds=5,
+                                        what="the proposal posted")
+                [proposal] = proposals()
+                await asyncio.to_thread(wait_until, lambda: _recorded(targets, tmp_path),
+                                        seconds=5, what="both posts recorded in the services")
                 private.stop()
 
                 offer = only(await click(bot, colleen, shift, ActionId.CLAIM_OPEN_SHIFT,
@@ -163,13 +186,6 @@ async def test_with_redis_down_a_claim_is_awarded_and_a_proposal_approved_and_an
                                       shift.answer["ts"])
                 assert ":white_check_mark: Filled" in json.dumps(only(claimed, "chat.update").body)
 
-                status, name = await bot.command(maya, "/supply", "count ICU CHG-CLOTH 2")
-                [reply] = await asyncio.to_thread(slack.wait_for, "response_url", 1, 5,
-                                                  name=name)
-                assert "opened reorder proposal RP-00001" in reply.body["text"]
-                [proposal] = [c for c in slack.calls("chat.postMessage")
-                              if c.body.get("channel") == "C0ICU0001"
-                              and not c.body.get("thread_ts")]
                 approved = await click(bot, denise, proposal, ActionId.APPROVE_PROPOSAL,
                                        proposal.answer["ts"])
                 assert "purchase order PO-00001" in json.dumps([c.body for c in approved])
@@ -189,6 +205,8 @@ async def test_with_redis_down_a_claim_is_awarded_and_a_proposal_approved_and_an
                 # The supplies decision reached the stream too, once.
                 kinds = [fields[b"kind"] for _, fields in
                          redis.Redis.from_url(private.url).xrange(STREAM)]
+                # (The private Redis keeps nothing across its restart: only what waited in the
+                # outboxes while it was away is in the stream now.)
                 assert sorted(kinds) == [b"open_shift.awarded", b"proposal.decided"]
                 await asyncio.to_thread(wait_until, lambda: len(approval_lines()) >= 1,
                                         seconds=5, what="the approval announced after Redis")
@@ -200,6 +218,16 @@ async def test_with_redis_down_a_claim_is_awarded_and_a_proposal_approved_and_an
             async with asyncio.timeout(10):
                 await announcing
             await stream.close()
+            await clients.close()
+
+
+def _recorded(targets: dict, tmp_path: Path) -> bool:
+    """The open shift's and the proposal's posts are known to their services."""
+    with sqlite3.connect(tmp_path / "staffing.db") as staffing, \
+            sqlite3.connect(tmp_path / "supplies.db") as supplies:
+        shifts = staffing.execute("SELECT slack_message_ts FROM open_shifts").fetchall()
+        proposals = supplies.execute("SELECT slack_message_ts FROM proposals").fetchall()
+    return all(ts for (ts,) in shifts + proposals) and bool(shifts and proposals)
 
 
 def _calls_after(slack: SlackStandIn, marker: int) -> list[RecordedCall]:
