@@ -865,6 +865,7 @@ async def run_demo(
     from bot.dedupe import InProcessDedupe
     from bot.notifier.notifier import Notifier
     from bot.notifier.pacing import ChannelPacer
+    from bot.notifier.recording import ServiceRecorder
     from bot.notifier.stream import InProcessEventStream
     from clinops.demo.hospital import DEMO_TIME_ZONE, build_hospital
     from clinops.demo.scheduler import DemoClock, DemoScheduler
@@ -893,8 +894,12 @@ async def run_demo(
     try:
         # No Redis in the demo: Events API deliveries are remembered in this process.
         app = create_app(settings, clients, dedupe=InProcessDedupe())
+        # Open shifts' and proposals' posts are recorded back in their services, as
+        # `clinops notifier` does.
+        recorder = ServiceRecorder(staffing=clients.staffing, supplies=clients.supplies,
+                                   slack=app.client)
         notifier = Notifier(stream=InProcessEventStream(services.events), client=app.client,
-                            consumer="demo", pacer=ChannelPacer(0))
+                            consumer="demo", pacer=ChannelPacer(0), recorder=recorder)
 
         async def announce() -> None:
             await asyncio.to_thread(services.hand_off.hand_off_pending)

@@ -47,8 +47,8 @@ def test_raising_a_units_census_opens_a_gap(transcript: str) -> None:
 def test_reporting_a_call_out_posts_an_open_shift_with_a_claim_button(transcript: str) -> None:
     # The reporter hears "Posting to…"; the post itself is staffing's open_shift.posted event,
     # delivered by the demo's notifier before the next command.
-    assert "Posting to" in section(transcript, "/shift-gap report", "--- chat.postMessage")
-    post = section(transcript, "--- chat.postMessage to C0ICU0001 ---", "Now acting as Derek")
+    posting = transcript[transcript.index("Posting to #C0ICU0001… Open shift ICU: 2 of 2 RN"):]
+    post = section(posting, "--- chat.postMessage to C0ICU0001 ---", "Now acting as Derek")
     assert "Open shift — ICU" in post
     assert "Role: RN" in post and "Needed: 2 of 2" in post
     assert "Why: call-out and rising census" in post

@@ -43,7 +43,10 @@ def test_supply_status_lists_what_is_short_in_the_icu_critical_first(transcript:
 def test_a_low_count_posts_a_proposal_with_costs_budget_and_buttons_to_the_icu_channel(
     transcript: str,
 ) -> None:
-    post = section(transcript, "--- chat.postMessage to C0ICU0001 ---", "Counted")
+    # The counter's answer comes first; the post is supplies' proposal.created event, delivered
+    # by the demo's notifier right after.
+    counted = transcript[transcript.index("Counted Chlorhexidine"):]
+    post = section(counted, "--- chat.postMessage to C0ICU0001 ---", "Now acting as Derek")
     assert "Reorder proposal RP-00001 — ICU" in post
     # The demo hospital is built for today, so its history (and the figures) follow the date.
     assert re.search(r"\(CHG-CLOTH\): \d+ \(\d+ × 24\) · \$[\d,.]+\n", post)
