@@ -1,10 +1,9 @@
-"""Supplies' scheduled job: the reorder scan, and posting what it (or an import) opened.
+"""Supplies' scheduled job: the reorder scan.
 
 Thin, like the other jobs: supplies decides what is at or below its reorder point and opens the
-proposals (ScanReorders); this job posts them to their units' channels with the bot's own
-`post_new_proposals`, so a proposal looks the same whether a count, an import or the scan
-opened it. It also posts any open proposal that never reached Slack — `clinops import supplies`
-opens proposals without posting them, and a post Slack refused last time is retried.
+proposals (ScanReorders). Each new proposal's post is the proposal.created event supplies
+committed with it: the notifier posts it to the unit's channel (and retries it if Slack refuses),
+as for a count or an import. This job only updates the posts of proposals the scan extended.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ from bot.scheduler.facilities import (
 from bot.scheduler.scans import Report
 from bot.supply_posts import post_new_proposals
 from clinops.rpc import Caller
-from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
+from clinops.supplies.v1 import supplies_pb2_grpc
 
 log = logging.getLogger(__name__)
 REORDER_SCAN_JOB = "supplies.reorder_scan"
@@ -69,15 +68,10 @@ class SuppliesLink:
                                               AsyncServerErrorRetryHandler(max_retry_count=2)])
 
 
-async def _unposted_open_proposals(supplies: SuppliesClient) -> list[supplies_pb2.Proposal]:
-    answer = await supplies.call(supplies.stub.ListProposals, supplies_pb2.ListProposalsRequest(
-        state=supplies_pb2.PROPOSAL_STATE_OPEN))
-    return [p for p in answer.proposals if not p.slack_message_ts]
-
-
 async def scan_and_post(*, link: SuppliesLink, unit_ids: Collection[str] | None = None) -> Report:
-    """ScanReorders, then post each proposal not yet in its unit's channel (update the others).
-    `unit_ids`: only these units (one facility's daily scan); None: every unit."""
+    """ScanReorders; update the posts of proposals it extended (new ones are posted by the
+    notifier from their proposal.created events). `unit_ids`: only these units (one facility's
+    daily scan); None: every unit. `sent`: the proposals the scan opened or extended."""
     report = Report()
     channel = link.channel()
     try:
@@ -90,11 +84,8 @@ async def scan_and_post(*, link: SuppliesLink, unit_ids: Collection[str] | None 
         else:
             touched = [p for unit_id in sorted(unit_ids)
                        for p in await supplies.scan_reorders(unit_id)]
-        seen = {p.proposal_id for p in touched}
-        waiting = [p for p in await _unposted_open_proposals(supplies)
-                   if p.proposal_id not in seen and (unit_ids is None or p.unit_id in unit_ids)]
         slack = link.slack()
-        for proposal in [*touched, *waiting]:
+        for proposal in touched:
             if not (proposal.slack_message_ts or proposal.unit_slack_channel_id):
                 log.warning("unit %s has no channel; %s not posted", proposal.unit_id,
                             proposal.proposal_id)
@@ -103,9 +94,10 @@ async def scan_and_post(*, link: SuppliesLink, unit_ids: Collection[str] | None 
             try:
                 await post_new_proposals(slack, supplies, [proposal])
             except SlackClientError as error:
-                # The proposal stands (supplies recorded it); it is posted at the next scan.
-                log.warning("%s not posted (%s); retried at the next scan",
-                            proposal.proposal_id, type(error).__name__)
+                # The proposal stands (supplies recorded it); its post shows it at the next
+                # update (a count or a scan that extends it again).
+                log.warning("%s post not updated (%s)", proposal.proposal_id,
+                            type(error).__name__)
                 report.failed += 1
                 continue
             report.sent += 1

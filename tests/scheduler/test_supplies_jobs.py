@@ -1,29 +1,36 @@
 """The scheduled supply scan against real supplies over gRPC (port 0, the demo hospital) and the
-Slack stand-in: what fell to its reorder point reaches the unit's channel once, and proposals an
-import opened reach it at the next scan."""
+Slack stand-in: what fell to its reorder point is proposed once, and every new proposal (scan or
+import) reaches the unit's channel once through its proposal.created event and the notifier —
+the job itself posts nothing new."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import grpc
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.clients import SuppliesClient
 from bot.scheduler import jobs, supplies_jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.facilities import Facility
 from clinops.clock import fixed_clock
 from clinops.demo.hospital import build_hospital
 from clinops.slack_standin import SlackStandIn
+from clinops.supplies.v1 import supplies_pb2_grpc
 from services.supplies import usecases
 from services.supplies.model import Actor
+from services.supplies.outbox import relay
 from services.supplies.seed import seed_demo
 from services.supplies.server import create_server
 from services.supplies.store import SuppliesStore, migrate
+from tests.e2e.outbox_delivery import Announcer
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # 06:00 in California: the daily scan
 HOSPITAL = build_hospital(date(2026, 11, 26))
@@ -58,58 +65,76 @@ def runtime(store: SuppliesStore, slack: SlackStandIn, marks) -> Iterator[jobs.R
 
 
 def posted_channels(slack: SlackStandIn) -> list[str]:
-    return sorted(call.body["channel"] for call in slack.calls("chat.postMessage"))
+    return sorted(call.body["channel"] for call in slack.calls("chat.postMessage")
+                  if call.answer.get("ok"))
 
 
-def test_the_scan_posts_each_units_new_proposal_to_its_channel_and_records_where(
+def announce(runtime: jobs.Runtime, store: SuppliesStore, slack: SlackStandIn,
+             rounds: int = 1) -> None:
+    """Supplies' outbox delivered by one notifier (rounds of delivery), posts recorded back."""
+    async def deliver() -> None:
+        channel = grpc.aio.insecure_channel(runtime.supplies.target)
+        try:
+            supplies = SuppliesClient(supplies_pb2_grpc.SuppliesServiceStub(channel),
+                                      deadline_seconds=5.0)
+            announcer = Announcer(store.engine, relay, slack_url=slack.base_url, now=NOW,
+                                  supplies=supplies)
+            for _ in range(rounds):
+                await announcer.deliver()
+        finally:
+            await channel.close()
+
+    asyncio.run(deliver())
+
+
+def test_the_scan_proposes_for_each_unit_and_the_notifier_posts_each_once_and_records_where(
     runtime, store: SuppliesStore, slack: SlackStandIn,  # noqa: ANN001
 ) -> None:
     report = supplies_jobs.reorder_scan()
     units = sorted({p.unit_id for p in store.list_proposals(None, None)})
-    assert units == ["4W", "5T", "ED", "ICU"]
-    assert report.sent == 4 and report.failed == 0
+    assert "ICU" in units and report.sent == len(units) and report.failed == 0
+    assert slack.calls("chat.postMessage") == []  # the job posts nothing itself
+    announce(runtime, store, slack)
     assert posted_channels(slack) == sorted(CHANNELS[unit] for unit in units)
     assert all(p.slack_message_ts for p in store.list_proposals(None, None))
     icu = next(c for c in slack.calls("chat.postMessage") if c.body["channel"] == CHANNELS["ICU"])
     assert icu.body["text"].startswith("Reorder proposal RP-")
 
 
-def test_a_second_scan_posts_nothing_again(runtime, slack: SlackStandIn) -> None:  # noqa: ANN001
+def test_a_second_scan_posts_nothing_again(runtime, store, slack: SlackStandIn) -> None:  # noqa: ANN001
     supplies_jobs.reorder_scan()
+    announce(runtime, store, slack)
     before = len(slack.calls("chat.postMessage"))
     report = supplies_jobs.reorder_scan()
     assert (report.sent, report.failed) == (0, 0)
+    announce(runtime, store, slack)
     assert len(slack.calls("chat.postMessage")) == before
 
 
-def test_a_proposal_an_import_opened_reaches_the_unit_channel_at_the_next_scan(
+def test_a_proposal_an_import_opened_reaches_the_unit_channel_without_waiting_for_a_scan(
     runtime, store: SuppliesStore, slack: SlackStandIn,  # noqa: ANN001
 ) -> None:
-    supplies_jobs.reorder_scan()
     imported = usecases.import_stock(
-        rows=[usecases.ImportRow("LD", "IVCATH-20G", (2026, 11, 25), counted=0)],
+        rows=[usecases.ImportRow("ICU", "IVCATH-20G", (2026, 11, 25), counted=0)],
         caller=DIRECTOR, store=store, clock=fixed_clock(NOW))
     [opened] = imported.proposals
-    assert opened.unit_id == "LD" and not opened.slack_message_ts
-    assert CHANNELS["LD"] not in posted_channels(slack)
-    report = supplies_jobs.reorder_scan()
-    assert report.sent == 1
-    [post] = [c for c in slack.calls("chat.postMessage") if c.body["channel"] == CHANNELS["LD"]]
+    assert not opened.slack_message_ts
+    announce(runtime, store, slack)
+    [post] = [c for c in slack.calls("chat.postMessage") if c.body["channel"] == CHANNELS["ICU"]]
     assert opened.reference in post.body["text"]
     assert store.get_proposal(opened.proposal_id).slack_message_ts
 
 
-def test_a_post_slack_refuses_is_retried_at_the_next_scan(
+def test_a_post_slack_refuses_is_retried_by_the_notifier_not_the_scan(
     runtime, store: SuppliesStore, slack: SlackStandIn,  # noqa: ANN001
 ) -> None:
-    usecases.import_stock(rows=[usecases.ImportRow("LD", "IVCATH-20G", (2026, 11, 25), 0)],
+    usecases.import_stock(rows=[usecases.ImportRow("ICU", "IVCATH-20G", (2026, 11, 25), 0)],
                           caller=DIRECTOR, store=store, clock=fixed_clock(NOW))
-    slack.fail_next("chat.postMessage", 5, status=403)
-    report = supplies_jobs.reorder_scan()
-    assert report.sent == 0 and report.failed == 5
-    assert not any(p.slack_message_ts for p in store.list_proposals(None, None))
-    assert supplies_jobs.reorder_scan().sent == 5
-    assert all(p.slack_message_ts for p in store.list_proposals(None, None))
+    slack.fail_next("chat.postMessage", 2, status=403)
+    announce(runtime, store, slack, rounds=3)
+    [posted] = store.list_proposals(None, None)
+    assert posted.slack_message_ts
+    assert posted_channels(slack) == [CHANNELS["ICU"]]
 
 
 def test_only_the_leader_scans(runtime, store: SuppliesStore, slack: SlackStandIn) -> None:  # noqa: ANN001
