@@ -26,6 +26,18 @@ from datetime import date, timedelta
 DEMO_TEAM_ID = "T0CLINOPS"
 DEMO_FACILITY_NAME = "Mission Bay Community Hospital"
 DEMO_TIME_ZONE = "America/Los_Angeles"
+DEMO_FACILITY_ID = "MB"
+# A second facility an hour ahead, so every job and report shows its own local time.
+CLINIC_FACILITY_ID = "FR"
+CLINIC_FACILITY_NAME = "Front Range Medical Center"
+CLINIC_TIME_ZONE = "America/Denver"
+
+
+@dataclass(frozen=True)
+class DemoFacility:
+    facility_id: str
+    name: str
+    time_zone: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class DemoUnit:
     time_zone: str
     patients_per_nurse_override: int | None
     unlicensed_grid: tuple[GridStep, ...]
+    facility_id: str = DEMO_FACILITY_ID
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,7 @@ class DemoConsumption:
 @dataclass(frozen=True)
 class DemoHospital:
     team_id: str
+    facilities: tuple[DemoFacility, ...]
     units: tuple[DemoUnit, ...]
     staff: tuple[DemoStaff, ...]
     census: tuple[DemoCensus, ...]
@@ -171,7 +185,10 @@ _UNITS = (
     ("LD", "Labor & Delivery", "LABOR_DELIVERY", "C0LD00001", 8, ()),
     ("PEDS", "Pediatrics", "PEDIATRICS", "C0PEDS001", 14,
      _grid("CNA", (1, 14, 1))),
+    # Front Range Medical Center (Denver): a small step-down unit.
+    ("SDU", "Step-Down Unit", "STEP_DOWN", "C0SDU0001", 8, ()),
 )
+_CLINIC_UNITS = {"SDU"}
 UNIT_BEDS = {unit_id: beds for unit_id, _, _, _, beds, _ in _UNITS}
 
 # unit, day (0 today, 1 tomorrow), shift, patients, ED critical care, ED trauma
@@ -188,6 +205,8 @@ _CENSUS = (
     ("LD", 1, "DAY", 5, 0, 0), ("LD", 1, "NIGHT", 4, 0, 0),
     ("PEDS", 0, "DAY", 8, 0, 0), ("PEDS", 0, "NIGHT", 7, 0, 0),
     ("PEDS", 1, "DAY", 9, 0, 0), ("PEDS", 1, "NIGHT", 8, 0, 0),
+    ("SDU", 0, "DAY", 6, 0, 0), ("SDU", 0, "NIGHT", 5, 0, 0),
+    ("SDU", 1, "DAY", 6, 0, 0), ("SDU", 1, "NIGHT", 5, 0, 0),
 )
 
 # --- Staff ----------------------------------------------------------------------------------
@@ -295,6 +314,13 @@ _STAFF = (
     ("EDUCATION", "Yolanda Pierce", "RN", "UNIT_STAFF", "EDUCATOR",
      "LABOR_DELIVERY PEDIATRICS POSTPARTUM_COUPLETS", ""),
     ("HOUSE", "Harold Jimenez", "RN", "UNIT_STAFF", "SUPERVISOR", "ICU MED_SURG EMERGENCY", ""),
+    # SDU at the Front Range Medical Center (Denver): 8 beds, step-down 1:3; charge nurses
+    # carry patients
+    ("SDU", "Wyatt Ramsey", "RN", "UNIT_STAFF", "MANAGER", "", "0D/m 1D/m"),
+    ("SDU", "Hope Yazzie", "RN", "UNIT_STAFF", "CHARGE", "", "0D/C 1D/C"),
+    ("SDU", "Dale Kowalczyk", "RN", "UNIT_STAFF", "CHARGE", "", "0N/C 1N/C"),
+    ("SDU", "Lena Ortega", "RN", "UNIT_STAFF", "", "", "0D 1D"),
+    ("SDU", "Carmen Lujan", "RN", "UNIT_STAFF", "", "", "0N 1N"),
 )
 _GROUP_TAGS = {"FLOAT": "FLT", "EDUCATION": "EDU", "HOUSE": "SUP"}
 _DUTY_CODES = {  # schedule code -> (assignment duty, carries patients)
@@ -317,6 +343,7 @@ _CERT_EXCEPTIONS = {
     ("Maya Castillo", "CCRN"): 0, ("Emily Sorensen", "BLS"): 0, ("Chloe Bennett", "ACLS"): 0,
     ("Beatriz Correia", "RN-CA"): 0, ("Leticia Vargas", "NRP"): 0, ("Darnell Hayes", "BLS"): 0,
     ("Samuel Adeyemi", "ACLS"): 1, ("Rachel Goldberg", "BLS"): 1,
+    ("Lena Ortega", "BLS"): 0,
 }
 
 # --- Supplies -------------------------------------------------------------------------------
@@ -414,6 +441,11 @@ _DAILY_USE = {
              "IV-SET-PRIMARY": 3, "GLOVE-NIT-S": 3, "GLOVE-NIT-M": 2, "SPO2-PEDS": 2,
              "IV-DRESSING": 3, "GAUZE-4X4": 8, "UNDERPAD": 10, "ISOLATION-GOWN": 25},
 }
+# The clinic's use: drawn from a random stream of its own, so the hospital's stays as it was.
+_CLINIC_DAILY_USE = {
+    "SDU": {"FLUSH-NS-10": 20, "IV-START-KIT": 2, "IVCATH-20G": 2, "ECG-ELECTRODE": 6,
+            "GLOVE-NIT-M": 3, "GAUZE-4X4": 8, "UNDERPAD": 10, "ISOLATION-GOWN": 8},
+}
 # Rows a manager should see flagged today: "low" is under the reorder point with nothing on
 # order; "ordered" is just as low but already covered by an open order.
 _LOW_STOCK = {("ICU", "CHG-CLOTH"): "low", ("5T", "ECG-ELECTRODE"): "low",
@@ -430,6 +462,8 @@ _REVIEW_DAYS = 4  # par covers the lead time plus a few days between counts
 def build_hospital(today: date) -> DemoHospital:
     """The demo hospital as it stands on `today` (facility-local date)."""
     units = tuple(
+        DemoUnit(unit_id, name, category, channel, CLINIC_TIME_ZONE, None, grid,
+                 CLINIC_FACILITY_ID) if unit_id in _CLINIC_UNITS else
         DemoUnit(unit_id, name, category, channel, DEMO_TIME_ZONE, None, grid)
         for unit_id, name, category, channel, _, grid in _UNITS
     )
@@ -442,6 +476,8 @@ def build_hospital(today: date) -> DemoHospital:
     consumption = _build_consumption(today)
     return DemoHospital(
         team_id=DEMO_TEAM_ID,
+        facilities=(DemoFacility(DEMO_FACILITY_ID, DEMO_FACILITY_NAME, DEMO_TIME_ZONE),
+                    DemoFacility(CLINIC_FACILITY_ID, CLINIC_FACILITY_NAME, CLINIC_TIME_ZONE)),
         units=units,
         staff=staff,
         census=census,
@@ -539,11 +575,16 @@ def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
 
 
 def _build_consumption(today: date) -> tuple[DemoConsumption, ...]:
-    rng = random.Random(9001)
+    return (_consumption(today, _DAILY_USE, random.Random(9001))
+            + _consumption(today, _CLINIC_DAILY_USE, random.Random(9002)))
+
+
+def _consumption(today: date, daily_use: dict[str, dict[str, float]],
+                 rng: random.Random) -> tuple[DemoConsumption, ...]:
     rows = []
     for offset in range(CONSUMPTION_DAYS, 0, -1):
         day = today - timedelta(days=offset)
-        for unit_id, uses in _DAILY_USE.items():
+        for unit_id, uses in daily_use.items():
             factors = _ED_WEEKDAY_FACTOR if unit_id == "ED" else _WEEKDAY_FACTOR
             busy = factors[day.weekday()] * rng.uniform(0.88, 1.12)  # census swings
             for sku, mean in uses.items():

@@ -12,6 +12,7 @@ from services.staffing.model import (
     Census,
     Duty,
     EmploymentType,
+    Facility,
     GridStep,
     Role,
     Shift,
@@ -34,6 +35,7 @@ def _unit(demo: Any) -> Unit:
     return Unit(
         unit_id=demo.unit_id, name=demo.name, category=parse_enum(UnitCategory, demo.category),
         slack_channel_id=demo.slack_channel_id, time_zone=demo.time_zone,
+        facility_id=getattr(demo, "facility_id", ""),
         jurisdiction=getattr(demo, "jurisdiction", "US-CA"),
         patients_per_nurse_override=demo.patients_per_nurse_override,
         unlicensed_grid=tuple(
@@ -55,7 +57,10 @@ def _staff(demo: Any) -> StaffMember:
 
 
 def seed_demo(store: StaffingStore, hospital: Any) -> None:
-    """Units, staff directory, census and assignments of a `clinops.demo.hospital.DemoHospital`."""
+    """Facilities, units, staff directory, census and assignments of a
+    `clinops.demo.hospital.DemoHospital`."""
+    for facility in getattr(hospital, "facilities", ()):
+        store.add_facility(Facility(facility.facility_id, facility.name, facility.time_zone))
     for unit in hospital.units:
         store.add_unit(_unit(unit))
     for member in hospital.staff:

@@ -57,6 +57,8 @@ class Unit:
     slack_channel_id: str = ""
     time_zone: str = "America/Los_Angeles"
     monthly_budget_cents: int = 0
+    # The unit's facility, as staffing keeps it; time_zone is that facility's.
+    facility_id: str = ""
 
 
 @dataclass(frozen=True)

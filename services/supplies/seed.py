@@ -18,7 +18,7 @@ def seed_demo(store: SuppliesStore, hospital: Any) -> None:
     """Units with budgets, items, stock, 90 days of consumption, approvers and receivers."""
     for unit in hospital.units:
         store.add_unit(Unit(unit.unit_id, unit.name, unit.slack_channel_id, unit.time_zone,
-                            MONTHLY_BUDGET_CENTS))
+                            MONTHLY_BUDGET_CENTS, getattr(unit, "facility_id", "")))
     for item in hospital.items:
         store.add_item(Item(
             sku=item.sku, name=item.name, unit_of_issue=item.unit_of_issue,

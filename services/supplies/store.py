@@ -116,7 +116,7 @@ class NewLine:
 
 def _unit(row: UnitRow) -> Unit:
     return Unit(row.unit_id, row.name, row.slack_channel_id, row.time_zone,
-                row.monthly_budget_cents)
+                row.monthly_budget_cents, row.facility_id)
 
 
 def _item(row: ItemRow) -> Item:
@@ -211,6 +211,7 @@ class SuppliesStore:
             row = session.get(UnitRow, unit_id) or UnitRow(unit_id=unit_id)
             row.name, row.slack_channel_id = unit.name, unit.slack_channel_id
             row.time_zone, row.monthly_budget_cents = unit.time_zone, unit.monthly_budget_cents
+            row.facility_id = unit.facility_id
             session.add(row)
         return self.get_unit(unit_id)
 

@@ -36,6 +36,7 @@ class UnitRow(Base):
     slack_channel_id: Mapped[str] = mapped_column(String(32), default="")
     time_zone: Mapped[str] = mapped_column(String(64))
     monthly_budget_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    facility_id: Mapped[str] = mapped_column(String(16), default="")
 
 
 class ItemRow(Base):

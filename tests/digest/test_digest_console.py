@@ -47,9 +47,13 @@ def test_tick_to_the_weekly_time_posts_the_digest_to_each_unit_channel_once(
         demo: tuple[str, Path]) -> None:
     out, _ = demo
     monday, later = out.split("Demo clock:")[1:3]
+    # Each facility's Monday 07:30: Denver's (06:30 in California) for its one unit, then the
+    # hospital's six.
+    assert "Ran weekly unit digest at FR (due Mon 07:30 MST): 1 sent" in monday
     assert "Ran weekly unit digest (due Mon 07:30): 6 sent" in monday
-    assert monday.count("(shared in C") == 6
-    assert "(shared in C0ICU0001)" in monday
-    assert len(re.findall(r"\[file\] \S+ staffing gap by shift: data/demo/charts/", monday)) == 6
+    assert monday.index("at FR (due Mon 07:30 MST)") < monday.index("digest (due Mon 07:30)")
+    assert monday.count("(shared in C") == 7
+    assert "(shared in C0ICU0001)" in monday and "(shared in C0SDU0001)" in monday
+    assert len(re.findall(r"\[file\] \S+ staffing gap by shift: data/demo/charts/", monday)) == 7
     assert "weekly unit digest" not in later
     assert "files.completeUploadExternal" not in later

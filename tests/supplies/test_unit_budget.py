@@ -12,6 +12,7 @@ from clinops import rpc
 from clinops.common.v1 import common_pb2
 from clinops.supplies.v1 import supplies_pb2 as pb
 from clinops.supplies.v1 import supplies_pb2_grpc
+from services.supplies.model import Unit
 from services.supplies.server import create_server
 from services.supplies.store import SuppliesStore
 from tests.supplies.supplies_fixtures import MANAGER, NOW, NURSE
@@ -97,3 +98,18 @@ def test_a_bad_unit_id_is_invalid_and_an_unknown_one_not_found(supplies) -> None
     with pytest.raises(grpc.RpcError) as error:
         budget(supplies, "5E")
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_a_unit_of_another_facility_counts_its_own_month(sqlite_store: SuppliesStore,  # noqa: ANN001
+                                                         supplies, clock) -> None:
+    sqlite_store.add_unit(Unit("SDU", "Step-Down Unit", "C_SDU", "America/Denver", 500_000, "FR"))
+    assert sqlite_store.get_unit("SDU").facility_id == "FR"
+    # 23:30 on 30 November in Denver (06:30 UTC on 1 December): still November there.
+    clock.now = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
+    answer = budget(supplies, "SDU")
+    assert (answer.time_zone, answer.month_start) == ("America/Denver",
+                                                      common_pb2.Date(year=2026, month=11, day=1))
+    # 00:30 on 1 December in Denver is still November in California.
+    clock.now = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
+    assert budget(supplies, "SDU").month_start.month == 12
+    assert budget(supplies, "ICU").month_start.month == 11

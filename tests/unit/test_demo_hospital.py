@@ -20,7 +20,7 @@ TODAY = date(2026, 11, 18)  # a Wednesday
 TOMORROW = TODAY + timedelta(days=1)
 # Title 22 patients per licensed nurse, for the demo's categories (ED general patients).
 RATIOS = {"ICU": 2, "MED_SURG": 5, "TELEMETRY": 4, "EMERGENCY": 4, "LABOR_DELIVERY": 2,
-          "PEDIATRICS": 4}
+          "PEDIATRICS": 4, "STEP_DOWN": 3}
 CATEGORIES = {"ICU", "NICU", "BURN", "PACU", "LABOR_DELIVERY", "ANTEPARTUM",
               "POSTPARTUM_COUPLETS", "POSTPARTUM_MOTHERS", "WELL_BABY_NURSERY", "STEP_DOWN",
               "TELEMETRY", "MED_SURG", "SPECIALTY_CARE", "PEDIATRICS", "PSYCHIATRIC",
@@ -85,8 +85,14 @@ def test_there_are_at_least_six_units_of_distinct_categories(hospital):
     assert len(hospital.units) >= 6
     assert len(set(categories)) == len(categories)
     assert set(categories) <= CATEGORIES
-    assert all(u.time_zone == "America/Los_Angeles" for u in hospital.units)
     assert len({u.slack_channel_id for u in hospital.units}) == len(hospital.units)
+
+
+def test_two_facilities_each_unit_in_its_facilitys_zone(hospital):
+    zones = {f.facility_id: f.time_zone for f in hospital.facilities}
+    assert zones == {"MB": "America/Los_Angeles", "FR": "America/Denver"}
+    assert all(u.time_zone == zones[u.facility_id] for u in hospital.units)
+    assert [u.unit_id for u in hospital.units if u.facility_id == "FR"] == ["SDU"]
 
 
 def test_there_are_70_to_90_staff_with_unique_staff_and_slack_ids(hospital):
