@@ -568,9 +568,12 @@ class Console:
             done = (f"{report.sent} sent, {report.skipped} already sent, {report.failed} failed"
                     if report is not None else "skipped")
             # Another facility's job is due in its own zone: the facility and zone are named.
-            elsewhere = run.due.utcoffset() != run.due.astimezone(zone).utcoffset()
-            where = f" at {run.job_id.partition(':')[2]}" if elsewhere else ""
-            due = f"{run.due:%a %H:%M}" + (f" {run.due:%Z}" if elsewhere else "")
+            facility = run.job_id.partition(":")[2]
+            elsewhere = bool(facility) and (run.due.utcoffset()
+                                            != run.due.astimezone(zone).utcoffset())
+            due_at = run.due if elsewhere else run.due.astimezone(zone)
+            where = f" at {facility}" if elsewhere else ""
+            due = f"{due_at:%a %H:%M}" + (f" {due_at:%Z}" if elsewhere else "")
             self.say(f"Ran {run.name}{where} (due {due}): {done}.")
         if not runs:
             self.say("No scheduled job fell due.")
