@@ -563,6 +563,8 @@ class Console:
         self.say(f"Demo clock: {clock().astimezone(zone):%a %Y-%m-%d %H:%M %Z}.")
         marker = self.slack.call_count()
         runs = await asyncio.to_thread(self.scheduler.run_due)
+        if self.announce is not None:
+            await self.announce()  # what the jobs opened (a scan's proposals) is posted as events
         for run in runs:
             report = run.report
             done = (f"{report.sent} sent, {report.skipped} already sent, {report.failed} failed"
