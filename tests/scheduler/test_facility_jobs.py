@@ -3,6 +3,7 @@ facility's reminders go out when 07:00 comes *there*, and cover only that facili
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
@@ -15,7 +16,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from bot.scheduler import jobs
 from bot.scheduler.config import SchedulerSettings
-from bot.scheduler.facilities import read_facilities
+from bot.scheduler.facilities import read_facilities, schedule_refresh
 from clinops.slack_standin import SlackStandIn
 from services.staffing.model import Facility, Unit, UnitCategory
 from services.staffing.store import StaffingStore
@@ -81,17 +82,20 @@ def two_facilities(staffing_store: StaffingStore, training_store: TrainingStore)
 def scheduler(two_facilities, training, staffing, slack_web, marks, scheduler_db,  # noqa: ANN001
               ) -> Iterator[SteppedScheduler]:
     clock = MovableClock(datetime(2026, 6, 15, 9, 0, tzinfo=UTC))  # night in both zones
-    jobs.install(jobs.Runtime(training=training, staffing=staffing, slack=slack_web,
-                              marks=marks, clock=clock, is_leading=lambda: True))
+    runtime = jobs.Runtime(training=training, staffing=staffing, slack=slack_web, marks=marks,
+                           clock=clock, is_leading=lambda: True)
+    jobs.install(runtime)
     settings = SchedulerSettings(database_url=scheduler_db, bot_token="xoxb-test")
     stepped = SteppedScheduler(clock, timezone="UTC",
                                jobstores={"default": SQLAlchemyJobStore(url=scheduler_db)},
                                executors={"default": DebugExecutor()})
     stepped.start(paused=True)
+    runtime.on_facilities = functools.partial(jobs.schedule_jobs, stepped, settings)
     monkeypatch = pytest.MonkeyPatch()
     with monkeypatch.context() as patched:
         read_clock(patched, clock)  # the jobs' first fire times come from the test's clock too
         jobs.schedule_jobs(stepped, settings, read_facilities(staffing))
+        schedule_refresh(stepped, settings, now=datetime(2026, 6, 16, 0, 5, tzinfo=UTC))
     stepped.resume()
     yield stepped
     stepped.shutdown(wait=False)
@@ -123,3 +127,18 @@ def test_only_the_facility_whose_seven_oclock_has_come_sends_its_reminders(
     scheduler.step(monkeypatch)
     # 07:30 in California: the ICU's two reminders; the ED's is not sent again.
     assert sorted(reminded(slack)) == ["DUC1", "DUN2", "DUN3"]
+
+
+def test_the_daily_refresh_gives_a_facility_added_since_start_its_jobs_in_its_zone(
+        scheduler: SteppedScheduler, staffing_store: StaffingStore,
+        monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    staffing_store.add_facility(Facility("DEN", "Front Range Medical Center", "America/Denver"))
+    scheduler.clock.instant = datetime(2026, 6, 15, 23, 0, tzinfo=UTC)
+    scheduler.step(monkeypatch)
+    assert "training.certification_reminders:DEN" not in {j.id for j in scheduler.get_jobs()}
+    scheduler.clock.instant = datetime(2026, 6, 16, 0, 10, tzinfo=UTC)  # after the 00:05 refresh
+    scheduler.step(monkeypatch)
+    den = scheduler.get_job("training.certification_reminders:DEN")
+    assert den is not None and str(den.trigger.timezone) == "America/Denver"
+    assert den.next_run_time == datetime(2026, 6, 16, 13, 0, tzinfo=UTC)  # 07:00 in Denver
