@@ -89,3 +89,21 @@ async def test_a_redelivered_event_slack_never_took_is_posted_after_looking(
     assert await bot.run_once() == 1
     assert len(delivered(slack)) == 1
     assert len(slack.calls("conversations.history")) == 1
+
+
+async def test_an_answer_whose_parent_post_is_not_made_yet_waits_and_then_goes_in_its_thread(
+        slack, event_stream, stream_name):
+    award = Event(kind="open_shift.awarded", service="staffing", occurred_at=AT, payload={
+        "slack_channel_id": "C0ICU0001", "slack_message_ts": "", "thread_of": "parent-event",
+        "slots": 2, "slots_filled": 1, "display_name": "Aisha Rahman", "slack_user_id": ""})
+    publish(stream_name, award)
+    bot = notifier(event_stream, plain_client(slack))
+    # Another reader still holds the shift's own post: nothing is posted outside the thread.
+    assert await bot.run_once() == 0
+    assert slack.calls("chat.postMessage") == []
+    parent = await plain_client(slack).chat_postMessage(channel="C0ICU0001", text="Open shift")
+    await event_stream.remember_posted("parent-event", parent["ts"])
+    assert await bot.run_once() == 1
+    [answer] = [c for c in slack.calls("chat.postMessage") if c.body.get("thread_ts")]
+    assert answer.body["thread_ts"] == parent["ts"]
+    assert answer.body["text"].startswith("Awarded to Aisha Rahman")
