@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import Engine, bindparam, case, delete, func, select, update
+from sqlalchemy import Engine, Row, bindparam, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -151,6 +151,21 @@ _ASSIGNMENTS_OF_SHIFT = select(
     AssignmentRow.unit_id == bindparam("unit_id"), AssignmentRow.shift_date == bindparam("day"),
     AssignmentRow.shift == bindparam("shift"),
 ).order_by(AssignmentRow.staff_id)
+
+
+
+def _census_of(row: Row | None) -> Census | None:
+    if row is None:
+        return None
+    return Census(row.patients, row.critical_care_patients, row.trauma_patients,
+                  row.occupied_rooms, row.recorded_at, row.recorded_by)
+
+
+def _assignment_of(row: Row) -> Assignment:
+    return Assignment(staff_id=row.staff_id, unit_id=row.unit_id, date=row.shift_date,
+                      shift=Shift(row.shift), duty=Duty(row.duty),
+                      carries_patients=row.carries_patients, role=Role(row.role),
+                      display_name=row.display_name)
 
 
 class StaffingStore:
@@ -380,10 +395,7 @@ class StaffingStore:
             row = connection.execute(_CENSUS_OF_SHIFT, {
                 "unit_id": normalise_unit_id(unit_id), "day": day, "shift": shift.value,
             }).first()
-        if row is None:
-            return None
-        return Census(row.patients, row.critical_care_patients, row.trauma_patients,
-                      row.occupied_rooms, row.recorded_at, row.recorded_by)
+        return _census_of(row)
 
     def add_assignment(self, assignment: Assignment) -> None:
         """Put a person on a unit's shift (replacing their assignment for that shift)."""
@@ -411,13 +423,18 @@ class StaffingStore:
             rows = connection.execute(_ASSIGNMENTS_OF_SHIFT, {
                 "unit_id": normalise_unit_id(unit_id), "day": day, "shift": shift.value,
             }).all()
-            return [
-                Assignment(staff_id=r.staff_id, unit_id=r.unit_id, date=r.shift_date,
-                           shift=Shift(r.shift), duty=Duty(r.duty),
-                           carries_patients=r.carries_patients, role=Role(r.role),
-                           display_name=r.display_name)
-                for r in rows
-            ]
+            return [_assignment_of(r) for r in rows]
+
+    def shift_on_record(self, unit_id: str, day: date,
+                        shift: Shift) -> tuple[Census | None, list[Assignment]]:
+        """A unit's shift as /shift-gap reads it: its census (or None) and who is on it."""
+        # Both reads on one pooled connection: each checkout (and its reset) cost as much as a
+        # query, and under 16 concurrent calls every extra GIL hand-off counts (BENCHMARKS.md).
+        where = {"unit_id": normalise_unit_id(unit_id), "day": day, "shift": shift.value}
+        with self.engine.connect() as connection:
+            census = connection.execute(_CENSUS_OF_SHIFT, where).first()
+            rows = connection.execute(_ASSIGNMENTS_OF_SHIFT, where).all()
+        return _census_of(census), [_assignment_of(r) for r in rows]
 
 
     # Unit policy for open shifts

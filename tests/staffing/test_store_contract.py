@@ -120,6 +120,17 @@ def test_assignments_of_a_shift_carry_role_and_name(store: StaffingStore) -> Non
     assert store.assignments_for_shift("ICU", SHIFT_DATE, Shift.NIGHT) == []
 
 
+def test_a_shift_on_record_is_its_census_and_who_is_on_it_read_together(
+    store: StaffingStore,
+) -> None:
+    store.record_census("ICU", SHIFT_DATE, Shift.DAY, Census(9, recorded_by="S1"))
+    census, on_duty = store.shift_on_record("icu", SHIFT_DATE, Shift.DAY)
+    assert census == store.get_census("ICU", SHIFT_DATE, Shift.DAY) and census.patients == 9
+    assert on_duty == store.assignments_for_shift("ICU", SHIFT_DATE, Shift.DAY)
+    assert [a.staff_id for a in on_duty] == ["S1", "S2", "S3", "S4", "S5"]
+    assert store.shift_on_record("ICU", SHIFT_DATE, Shift.NIGHT) == (None, [])
+
+
 def test_a_person_has_one_assignment_per_shift(store: StaffingStore) -> None:
     store.add_assignment(Assignment("S2", "4w", SHIFT_DATE, Shift.DAY, Duty.STAFF, True))
     assert "S2" not in {a.staff_id for a in store.assignments_for_shift("ICU", SHIFT_DATE,
