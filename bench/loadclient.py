@@ -3,7 +3,8 @@
 httpx spends ~0.8 ms of CPU per request here and caps near 1.2k req/s (DESIGN.md); this client
 writes pre-built requests on raw streams and parses only the status line and Content-Length, so
 the server under test is the limit. Input (JSON on stdin): host, port, requests (base64 of whole
-HTTP requests, used round-robin), concurrency, seconds, warmup_seconds. Output: one JSON line.
+HTTP requests, used round-robin), concurrency, seconds, warmup_seconds, and optionally a marker
+(text a message in a response body should contain). Output: one JSON line.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 async def _worker(host: str, port: int, requests: list[bytes], start_index: int, ends: float,
                   measure_from: float, latencies: list[float], statuses: dict[int, int],
-                  errors: list[str]) -> None:
+                  errors: list[str], bodies: dict[str, int], marker: bytes) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     index = start_index
     try:
@@ -54,7 +55,7 @@ async def _worker(host: str, port: int, requests: list[bytes], start_index: int,
             try:
                 async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
                     writer.write(request)
-                    status, _ = await _read_response(reader)
+                    status, body = await _read_response(reader)
             except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as error:
                 errors.append(type(error).__name__)
                 writer.close()
@@ -64,6 +65,9 @@ async def _worker(host: str, port: int, requests: list[bytes], start_index: int,
             if now >= measure_from:
                 latencies.append(took)
                 statuses[status] = statuses.get(status, 0) + 1
+                if body:  # a message in the response itself (a slash command's ack)
+                    bodies["answered"] += 1
+                    bodies["marked"] += bool(marker) and marker in body
     finally:
         writer.close()
 
@@ -103,14 +107,19 @@ async def run(config: dict) -> dict:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     errors: list[str] = []
+    bodies = {"answered": 0, "marked": 0}
+    marker = str(config.get("marker", "")).encode()
     await asyncio.gather(*(
         _worker(config["host"], int(config["port"]), requests, n * 7, ends, measure_from,
-                latencies, statuses, errors)
+                latencies, statuses, errors, bodies, marker)
         for n in range(concurrency)
     ))
     finished = time.perf_counter()
     result = summarise(latencies, finished - measure_from, statuses, errors)
     result["concurrency"] = concurrency
+    # Measured responses that carried a message, and those naming `marker` (JSON-escaped).
+    result["answered_in_response"] = bodies["answered"]
+    result["answered_in_response_marked"] = bodies["marked"]
     return result
 
 

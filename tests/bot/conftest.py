@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent import futures
@@ -73,6 +74,7 @@ class BotUnderTest:
     user: SlackUser = NURSE
     token: str = BOT_TOKEN
     signing_secret: str = SIGNING_SECRET
+    acks: dict = field(default_factory=dict)
 
     async def command(self, command: str, text: str, *, user: SlackUser = NURSE,
                       response_name: str = "reply"):
@@ -81,10 +83,17 @@ class BotUnderTest:
         body = slash_command_body(user=user, command=command, text=text,
                                   response_url=self.slack.response_url(response_name))
         headers = signed_headers(body, SIGNING_SECRET, int(time.time()))
-        return await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        self.acks[response_name] = response
+        return response
 
     def reply(self, response_name: str = "reply") -> dict:
-        [call] = [c for c in self.slack.calls("response_url") if c.name == response_name]
+        """What Slack shows for the command: the post at its response_url, else its ack's."""
+        posts = [c for c in self.slack.calls("response_url") if c.name == response_name]
+        acked = self.acks.get(response_name)
+        if not posts and acked is not None and acked.body:
+            return json.loads(acked.body)
+        [call] = posts
         return call.body
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -99,9 +100,13 @@ class ServedBot:
                                   response_url=self.slack.response_url(f"cmd-{self.sequence}"))
 
     async def command(self, user: SlackUser, text: str) -> tuple[int, dict]:
-        """A correctly signed slash command; returns the status and the reply at response_url."""
+        """A correctly signed slash command; returns the status and what Slack shows for it:
+        the message in the ack, else the reply at response_url."""
         body = self.command_body(user, text)
-        status, _ = await self.post(body, signed_headers(body, SIGNING_SECRET, int(time.time())))
+        status, acked = await self.post(body, signed_headers(body, SIGNING_SECRET,
+                                                             int(time.time())))
+        if acked:
+            return status, json.loads(acked)
         [reply] = self.slack.wait_for("response_url", 1, timeout=5, name=f"cmd-{self.sequence}")
         return status, reply.body
 

@@ -1,5 +1,6 @@
 """A signed slash command over HTTP reaches the real staffing service; the reply reaches Slack."""
 
+import json
 import time
 
 from clinops.console import SlackUser, render_blocks, signed_headers
@@ -20,6 +21,20 @@ async def test_a_signed_shift_gap_command_gets_200_and_the_icu_table_reaches_sla
     # Bolt checked the bot token against SLACK_API_URL, i.e. the stand-in, not slack.com.
     [auth_test] = served_bot.slack.calls("auth.test")
     assert auth_test.headers["authorization"] == "Bearer xoxb-e2e"
+
+
+async def test_the_table_comes_in_the_ack_itself_and_nothing_is_posted_at_the_response_url(
+    served_bot, charge_nurse
+):
+    body = served_bot.command_body(charge_nurse, "ICU")
+    status, acked = await served_bot.post(body, signed_headers(
+        body, served_bot.signing_secret, int(time.time())))
+    assert status == 200
+    reply = json.loads(acked)
+    assert reply["response_type"] == "ephemeral"
+    assert render_blocks(reply["blocks"]).startswith("Intensive Care Unit (ICU)\n")
+    assert reply["text"].startswith("ICU Day shift: ")
+    assert served_bot.slack.calls("response_url") == []
 
 
 async def test_no_unit_means_the_callers_home_unit_from_the_staff_directory(
