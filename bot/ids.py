@@ -4,6 +4,8 @@ from enum import StrEnum
 
 
 class BlockId(StrEnum):
+    # A service event's line (award, cancel, decision, renewal outcome) as one section.
+    ANNOUNCEMENT = "announcement"
     SHIFT_GAP_HEADER = "shift_gap.header"
     SHIFT_GAP_WINDOW = "shift_gap.window"
     SHIFT_GAP_CENSUS = "shift_gap.census"

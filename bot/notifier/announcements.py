@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.blocks.certs import outcome_text, review_blocks, review_text
 from bot.blocks.open_shift import (
@@ -18,6 +19,7 @@ from bot.blocks.open_shift import (
     open_shift_text,
 )
 from bot.blocks.supplies import decision_text, edited_text
+from bot.ids import BlockId
 from clinops.common.v1 import common_pb2
 from clinops.outbox import Event
 from clinops.staffing.v1 import staffing_pb2
@@ -214,6 +216,11 @@ ANNOUNCEMENTS: dict[tuple[str, str], Callable[[Mapping[str, Any]], Post | None]]
 
 
 def announcement(event: Event) -> Post | None:
-    """The post for `event`, or None when the bot has nothing to say about it."""
+    """The post for `event`, or None when the bot has nothing to say about it. A one-line post
+    (a line in a thread, a DM) carries its text as one Block Kit section too."""
     render = ANNOUNCEMENTS.get((event.service, event.kind))
-    return render(event.payload) if render else None
+    post = render(event.payload) if render else None
+    if post is None or post.blocks or post.current:
+        return post
+    return dataclasses.replace(post, blocks=_as_dicts([SectionBlock(
+        block_id=BlockId.ANNOUNCEMENT, text=MarkdownTextObject(text=post.text))]))

@@ -107,6 +107,8 @@ async def test_an_award_before_the_post_was_recorded_still_answers_in_the_posts_
     parent, answer = slack.calls("chat.postMessage")
     assert answer.body["thread_ts"] == parent.answer["ts"]
     assert answer.body["text"].startswith("Awarded to Aisha Rahman")
+    [line] = answer.body["blocks"]  # the line is a Block Kit section too
+    assert (line["type"], line["text"]["text"]) == ("section", answer.body["text"])
     # The post went out as reported; recording it showed the award already made: updated.
     [update] = slack.calls("chat.update")
     assert update.body["ts"] == parent.answer["ts"]
