@@ -24,8 +24,9 @@ SCOPE_OF_METHOD = {
     "files_upload_v2": "files:write",
     "files_upload": "files:write",
     "conversations_replies": "channels:history",
-    # Only DMs are read (the scheduler looking for a reminder a dead sender delivered); a unit
-    # channel's history would need channels:history / groups:history.
+    # DMs (a reminder or an announcement a dead sender may have delivered) need im:history; the
+    # notifier also reads unit channels, covered by channels:history / groups:history, which
+    # conversations_replies and the thread-reply events need anyway.
     "conversations_history": "im:history",
     "reactions_add": "reactions:write",
 }
