@@ -86,17 +86,6 @@ def observe_client_call(full_method: str | bytes, code: grpc.StatusCode, seconds
     RPC_CLIENT_SECONDS.labels(service, method).observe(seconds)
 
 
-class AioClientMetricsInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
-    """Counts and times every unary call made on a grpc.aio channel (the bot)."""
-
-    async def intercept_unary_unary(self, continuation, client_call_details, request):  # noqa: ANN001, ANN201
-        started = time.perf_counter()
-        call = await continuation(client_call_details, request)
-        code = await call.code()  # waits for the call to finish without raising
-        observe_client_call(client_call_details.method, code, time.perf_counter() - started)
-        return call
-
-
 class ClientMetricsInterceptor(grpc.UnaryUnaryClientInterceptor):
     """Counts and times every unary call made on a blocking channel (the scheduler)."""
 

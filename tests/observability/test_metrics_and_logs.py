@@ -51,6 +51,20 @@ async def test_a_real_grpc_call_is_counted_by_method_and_status_on_both_sides(st
                   grpc_method="ListUnits") == timed + 1
 
 
+def test_every_client_names_its_calls_as_the_service_does() -> None:
+    """The bot labels a call from its request's name: every RPC's request is <Method>Request."""
+    from bot.clients import StaffingClient, SuppliesClient, TrainingClient
+    from clinops.supplies.v1 import supplies_pb2
+    from clinops.training.v1 import training_pb2
+
+    for client, module in ((StaffingClient, staffing_pb2), (SuppliesClient, supplies_pb2),
+                           (TrainingClient, training_pb2)):
+        [service] = module.DESCRIPTOR.services_by_name.values()
+        assert client.grpc_service == service.full_name
+        for method in service.methods:
+            assert method.input_type.name == f"{method.name}Request", method.full_name
+
+
 async def test_the_metrics_endpoint_shows_the_counters_moving_after_a_command(stack) -> None:
     served = metrics.serve_metrics(metrics.MetricsSettings(port=0, address="127.0.0.1"))
     assert served is not None
