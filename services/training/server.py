@@ -269,6 +269,16 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
                 response.stale_claimed_at.FromDatetime(answer.stale_claimed_at)
             return response
 
+    def QueueReminders(self, request, context):  # noqa: ANN001, ANN201, N802
+        with _domain_errors(context):
+            on = _date(request.on, "on") or usecases.today(self.clock, self.time_zone)
+            answer = reminders.queue_reminders(
+                on=on, since=_date(request.since, "since"), unit_ids=list(request.unit_ids),
+                all_units=request.all_units, store=self.store, clock=self.clock)
+            return training_pb2.QueueRemindersResponse(
+                queued=answer.queued, requeued=answer.requeued,
+                already_queued=answer.already_queued)
+
     def ListCertificationDigest(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):
             on = _date(request.on, "on") or usecases.today(self.clock, self.time_zone)

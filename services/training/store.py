@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -56,6 +56,8 @@ class ReminderClaim:
 
     took_over_from: datetime | None
 CLAIMED = "CLAIMED"  # a reminder claimed before its DM; SENT once Slack accepted it
+QUEUED = "QUEUED"  # a reminder written as a `reminder.due` event; SENT once the notifier DMed it
+UNSETTLED = (CLAIMED, QUEUED)
 
 
 def normalise_unit_id(unit_id: str) -> str:
@@ -422,13 +424,13 @@ class TrainingStore:
 
         With `stale_claims_before`, claims made before it and never sent are left out: their
         sender died between claim and DM, so the reminder is due again. With `sent_only`, every
-        claim not yet settled as sent is left out.
+        claim or queued reminder not yet settled as sent is left out.
         """
         query = select(ReminderSentRow)
         if staff_ids is not None:
             query = query.where(ReminderSentRow.staff_id.in_(list(staff_ids)))
         if sent_only:
-            query = query.where(ReminderSentRow.state != CLAIMED)
+            query = query.where(ReminderSentRow.state.not_in(UNSETTLED))
         elif stale_claims_before is not None:
             query = query.where(or_(ReminderSentRow.state != CLAIMED,
                                     ReminderSentRow.claimed_at >= stale_claims_before))
@@ -481,14 +483,78 @@ class TrainingStore:
                 session.add(_audit_row(audit))
         return claim
 
+    def queue_reminder(self, key: ReminderKey, *,
+                       event_for: Callable[[str, datetime | None], outbox.Event], at: datetime,
+                       stale_before: datetime, audit: AuditEntry | None = None) -> str | None:
+        """Mark a reminder queued and write its event, in one transaction: "queued" the first
+        time, "requeued" when it was queued (or claimed) before `stale_before`, never sent, and
+        its last event left the outbox (lost or dead-lettered on the way: not merely waiting for
+        Redis); else None and nothing written.
+
+        `event_for(previous_event_id, first_queued_at)` makes the event ("" and None the first
+        time); its id becomes the row's claim id, so of two scans queueing it again, one wins.
+        """
+        staff_id, code, expires_on, threshold = key
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        with self._session() as session, session.begin():
+            event = event_for("", None)
+            inserted = session.execute(dialect.insert(ReminderSentRow).values(
+                staff_id=staff_id, certification_code=code, expires_on=expires_on,
+                threshold_days=threshold, sent_at=at, state=QUEUED, claim_id=event.event_id,
+                claimed_at=at, first_claimed_at=at,
+            ).on_conflict_do_nothing(
+                index_elements=["staff_id", "certification_code", "expires_on", "threshold_days"]
+            ).returning(ReminderSentRow.reminder_id)).scalar_one_or_none() is not None
+            outcome = "queued" if inserted else None
+            if not inserted:
+                row = session.execute(select(ReminderSentRow).where(
+                    *_reminder_is(key), ReminderSentRow.state.in_(UNSETTLED),
+                    ReminderSentRow.claimed_at < stale_before)).scalar_one_or_none()
+                if row is None or not self._left_outbox(session, row.claim_id):
+                    return None
+                first = row.first_claimed_at or row.claimed_at
+                event = event_for(row.claim_id, first)
+                # Compare-and-set on the previous event id: of two scans, one wins.
+                if session.execute(update(ReminderSentRow).where(
+                        *_reminder_is(key), ReminderSentRow.state.in_(UNSETTLED),
+                        ReminderSentRow.claim_id == row.claim_id,
+                ).values(state=QUEUED, claim_id=event.event_id, claimed_at=at, sent_at=at,
+                         first_claimed_at=first)).rowcount != 1:
+                    return None
+                outcome = "requeued"
+            outbox.record(session, OUTBOX, event)
+            if audit is not None:
+                session.add(_audit_row(dataclasses.replace(
+                    audit, action="REMINDER_REQUEUED" if outcome == "requeued" else audit.action)))
+        return outcome
+
+    @staticmethod
+    def _left_outbox(session: Session, event_id: str) -> bool:
+        """Whether the event is no longer waiting in the outbox (published, or never there: a
+        claim of the scheduler's direct DMs)."""
+        published = session.execute(select(OUTBOX.c.published_at).where(
+            OUTBOX.c.event_id == event_id)).first()
+        return published is None or published.published_at is not None
+
+    def stale_reminders(self, *, stale_before: datetime) -> list[ReminderKey]:
+        """Reminders queued (or claimed) before `stale_before` and never recorded sent."""
+        with self._session() as session:
+            rows = session.scalars(select(ReminderSentRow).where(
+                ReminderSentRow.state.in_(UNSETTLED), ReminderSentRow.claimed_at < stale_before
+            ).order_by(ReminderSentRow.reminder_id))
+            return [(r.staff_id, r.certification_code, r.expires_on, r.threshold_days)
+                    for r in rows]
+
     def settle_reminder(self, key: ReminderKey, *, claim_id: str, sent: bool, at: datetime,
                         audit: AuditEntry | None = None) -> bool:
         """SENT (Slack took the DM) or released (it did not: the row goes, a later scan retries).
 
-        False when the claim is no longer `claim_id`'s (taken over, or already settled).
+        False when the claim is no longer `claim_id`'s (taken over, or already settled). A queued
+        reminder is marked sent whichever of its events was DMed: the DM went out either way.
         """
-        mine = (*_reminder_is(key), ReminderSentRow.state == CLAIMED,
-                ReminderSentRow.claim_id == claim_id)
+        claimed = (ReminderSentRow.state == CLAIMED) & (ReminderSentRow.claim_id == claim_id)
+        mine = (*_reminder_is(key),
+                or_(claimed, ReminderSentRow.state == QUEUED) if sent else claimed)
         with self._session() as session, session.begin():
             if sent:
                 result = session.execute(update(ReminderSentRow).where(*mine)
