@@ -902,7 +902,7 @@ async def run_demo(
         # Open shifts' and proposals' posts are recorded back in their services, as
         # `clinops notifier` does.
         recorder = ServiceRecorder(staffing=clients.staffing, supplies=clients.supplies,
-                                   slack=app.client)
+                                   slack=app.client, training=clients.training)
         notifier = Notifier(stream=InProcessEventStream(services.events), client=app.client,
                             consumer="demo", pacer=ChannelPacer(0), recorder=recorder)
 

@@ -20,6 +20,7 @@ from bot.blocks.open_shift import (
 )
 from bot.blocks.supplies import decision_text, edited_text
 from bot.ids import BlockId
+from bot.scheduler.messages import reminder_blocks, reminder_text
 from clinops.common.v1 import common_pb2
 from clinops.outbox import Event
 from clinops.staffing.v1 import staffing_pb2
@@ -57,6 +58,11 @@ class Post:
     # The text and blocks show the recorded subject as it stands when posted (read back from
     # its service by the notifier's recorder); until then they are a placeholder.
     current: bool = False
+    # A post that another event may have made already (a reminder queued again after its first
+    # event was lost or dead-lettered): its key, carried in the message metadata, and since when
+    # the notifier looks for a message carrying it before posting, even on a first delivery.
+    once_key: str = ""
+    look_since: datetime | None = None
 
 
 def _as_dicts(blocks: Sequence[Block]) -> tuple[dict[str, Any], ...]:
@@ -204,6 +210,29 @@ def renewal_decided(payload: Mapping[str, Any]) -> Post | None:
     return Post(f"dm:{user}", outcome_text(renewal), user=user)
 
 
+def reminder_due(payload: Mapping[str, Any]) -> Post | None:
+    """The nurse's reminder DM, as of the day it was queued; it is recorded sent in training.
+    Its key goes in the metadata: queued again, it is looked for in the DM before posting."""
+    user = payload.get("slack_user_id", "")
+    if not user:
+        return None
+    expires = date.fromisoformat(payload["expires_on"])
+    item = training_pb2.ExpiringCertification(
+        record=training_pb2.CertificationRecord(
+            staff_id=payload.get("staff_id", ""),
+            certification_code=payload["certification_code"],
+            expires_on=common_pb2.Date(year=expires.year, month=expires.month, day=expires.day)),
+        display_name=payload.get("display_name", ""), slack_user_id=user,
+        threshold_days=int(payload["threshold_days"]))
+    text = reminder_text(item, on=date.fromisoformat(payload["on"]))
+    first = payload.get("first_queued_at", "")
+    return Post(f"dm:{user}", text, user=user, blocks=tuple(reminder_blocks(text)),
+                recording=Recording("reminder", payload["reminder"],
+                                    payload.get("slack_team_id", ""), user),
+                once_key=payload["reminder"],
+                look_since=datetime.fromisoformat(first) if first else None)
+
+
 ANNOUNCEMENTS: dict[tuple[str, str], Callable[[Mapping[str, Any]], Post | None]] = {
     ("staffing", "open_shift.posted"): open_shift_posted,
     ("staffing", "open_shift.awarded"): open_shift_awarded,
@@ -212,6 +241,7 @@ ANNOUNCEMENTS: dict[tuple[str, str], Callable[[Mapping[str, Any]], Post | None]]
     ("supplies", "proposal.decided"): proposal_decided,
     ("training", "renewal.submitted"): renewal_submitted,
     ("training", "renewal.decided"): renewal_decided,
+    ("training", "reminder.due"): reminder_due,
 }
 
 

@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.notifier.announcements import Post, Recording, announcement
 from bot.notifier.pacing import ChannelPacer
 from bot.notifier.stream import Entry, EventStream
-from clinops.metrics import EVENTS
+from clinops.metrics import EVENTS, REMINDERS_SENT
 from clinops.outbox import Event
 
 logger = logging.getLogger("clinops.notifier")
@@ -60,14 +60,26 @@ class Recorder(Protocol):
         ...
 
 
-def event_metadata(event: Event) -> Metadata:
-    return Metadata(event_type=EVENT_METADATA_TYPE, event_payload={"event_id": event.event_id})
+# The metadata of the reminder DMs the scheduler sent itself, before reminders were events.
+REMINDER_METADATA_TYPE = "clinops_reminder"
 
 
-def carries_event(message: dict[str, Any], event_id: str) -> bool:
+def event_metadata(event: Event, once_key: str = "") -> Metadata:
+    payload = {"event_id": event.event_id}
+    if once_key:
+        payload["reminder"] = once_key
+    return Metadata(event_type=EVENT_METADATA_TYPE, event_payload=payload)
+
+
+def carries_event(message: dict[str, Any], event_id: str, once_key: str = "") -> bool:
+    """Whether `message` is the post of this event, or (with `once_key`) of any event, or of
+    the scheduler's own DM, for the same reminder."""
     metadata = message.get("metadata") or {}
-    return (metadata.get("event_type") == EVENT_METADATA_TYPE
-            and (metadata.get("event_payload") or {}).get("event_id") == event_id)
+    payload = metadata.get("event_payload") or {}
+    if metadata.get("event_type") == EVENT_METADATA_TYPE and payload.get("event_id") == event_id:
+        return True
+    return bool(once_key) and metadata.get("event_type") in (
+        EVENT_METADATA_TYPE, REMINDER_METADATA_TYPE) and payload.get("reminder") == once_key
 
 
 def consumer_name() -> str:
@@ -167,10 +179,11 @@ class Notifier:
             thread_ts = await self.stream.posted(post.thread_of)
             if thread_ts is None:
                 raise ParentNotPosted(f"the post of event {post.thread_of} is not made yet")
-        if entry.redelivered:
+        if entry.redelivered or post.look_since is not None:
             # Read before and never acknowledged: the reader may have died after Slack took
             # the post and before it was recorded. The event id in the message metadata says.
-            found = await self._find_earlier_post(event, channel, thread_ts)
+            # A reminder queued again: an earlier event of it may have been DMed; its key says.
+            found = await self._find_earlier_post(event, channel, thread_ts, post)
             if found is not None:
                 logger.info("notifier: %s %s was posted before (ts %s); not posted again",
                             event.kind, event.event_id, found)
@@ -181,20 +194,25 @@ class Notifier:
         await self.pacer.wait(post.channel)
         answer = await self.client.chat_postMessage(
             channel=channel, text=post.text, thread_ts=thread_ts,
-            blocks=list(post.blocks) or None, metadata=event_metadata(event))
+            blocks=list(post.blocks) or None, metadata=event_metadata(event, post.once_key))
         await self.stream.remember_posted(event.event_id, answer["ts"])
         self.posted += 1
         EVENTS.labels("delivered").inc()
+        if post.recording is not None and post.recording.what == "reminder":
+            REMINDERS_SENT.inc()
         return str(answer["ts"])
 
-    async def _find_earlier_post(self, event: Event, channel: str,
-                                 thread_ts: str | None) -> str | None:
-        """The ts of a message in `channel` (or the thread) carrying this event's id, if any.
+    async def _find_earlier_post(self, event: Event, channel: str, thread_ts: str | None,
+                                 post: Post) -> str | None:
+        """The ts of a message in `channel` (or the thread) carrying this event's id (or the
+        post's once key), if any.
 
-        Looks back from the event's time less the clock skew, a few pages at most; raises when
-        Slack does not answer (then nobody knows, so nothing is posted this round).
+        Looks back from the event's time (or the post's `look_since`) less the clock skew, a few
+        pages at most; raises when Slack does not answer (then nobody knows, so nothing is
+        posted this round).
         """
-        oldest = f"{(event.occurred_at - CLOCK_SKEW).timestamp():.6f}"
+        since = min(event.occurred_at, post.look_since or event.occurred_at)
+        oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
         cursor = None
         for _ in range(HISTORY_PAGES):
             if thread_ts:
@@ -211,7 +229,7 @@ class Notifier:
                     channel=channel, oldest=oldest, limit=HISTORY_PAGE,
                     include_all_metadata=True, cursor=cursor)
             for message in page.get("messages") or []:
-                if carries_event(message, event.event_id):
+                if carries_event(message, event.event_id, post.once_key):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:

@@ -52,9 +52,10 @@ async def serve(settings: NotifierSettings, *, stop: asyncio.Event | None = None
     stream = RedisEventStream.from_url(settings.redis_url)
     bot = BotSettings()
     slack = web_client(bot)
-    # Posts whose ts a service must know (open shifts, proposals) are recorded through these.
+    # Posts a service must know of (open shifts, proposals, reminders sent) are recorded here.
     clients = ServiceClients.from_settings(bot)
-    recorder = ServiceRecorder(staffing=clients.staffing, supplies=clients.supplies, slack=slack)
+    recorder = ServiceRecorder(staffing=clients.staffing, supplies=clients.supplies, slack=slack,
+                               training=clients.training)
     notifier = Notifier(stream=stream, client=slack, consumer=consumer_name(),
                         pacer=ChannelPacer(settings.seconds_per_post),
                         max_attempts=settings.max_attempts,

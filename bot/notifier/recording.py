@@ -1,7 +1,8 @@
 """After Slack took a post: tell the owning service where it is (channel and ts).
 
 Claims, decisions and cancels find the post through the service, so an open shift's or a
-proposal's ts must reach staffing or supplies. Each call carries a deadline (the client's) and
+proposal's ts must reach staffing or supplies; a reminder DMed is recorded sent in training, so
+no later scan queues it again. Each call carries a deadline (the client's) and
 the event id as its idempotency key; setting the same channel and ts twice changes nothing.
 """
 
@@ -9,33 +10,39 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import date
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.open_shift import open_shift_blocks, open_shift_text
 from bot.blocks.supplies import proposal_blocks, proposal_text
-from bot.clients import StaffingClient, SuppliesClient
+from bot.clients import StaffingClient, SuppliesClient, TrainingClient
 from bot.notifier.announcements import Post, Recording
+from clinops.common.v1 import common_pb2
 from clinops.rpc import Caller
 from clinops.staffing.v1 import staffing_pb2
 from clinops.supplies.v1 import supplies_pb2
+from clinops.training.v1 import training_pb2
 
 logger = logging.getLogger("clinops.notifier")
 
 OPEN_SHIFT = "open_shift"
 PROPOSAL = "proposal"
+REMINDER = "reminder"
 
 
 class ServiceRecorder:
-    """Records posts through the bot's service clients (SetOpenShiftMessage, SetProposalMessage).
+    """Records posts through the bot's service clients (SetOpenShiftMessage, SetProposalMessage,
+    RecordReminderSent).
 
     The open shift's recording answers with the shift as it is now: if a slot was awarded or it
     was cancelled before its post was recorded, the post is updated to show it.
     """
 
     def __init__(self, *, staffing: StaffingClient | None, supplies: SuppliesClient | None,
-                 slack: AsyncWebClient) -> None:
+                 slack: AsyncWebClient, training: TrainingClient | None = None) -> None:
         self.staffing, self.supplies, self.slack = staffing, supplies, slack
+        self.training = training
 
     async def current(self, post: Post) -> Post:
         """A proposal's post as it stands now (GetProposal): lines, total, budget, buttons."""
@@ -71,5 +78,24 @@ class ServiceRecorder:
                 proposal_id=recording.subject_id, slack_channel_id=channel, slack_message_ts=ts)
             await supplies.call(supplies.stub.SetProposalMessage, request, idempotency_key=key)
             return
+        if recording.what == REMINDER and self.training is not None:
+            await self._reminder_sent(recording, caller, key, event_id)
+            return
         logger.error("notifier: nowhere to record %s %s (posted at %s %s)", recording.what,
                      recording.subject_id, channel, ts)
+
+    async def _reminder_sent(self, recording: Recording, caller: Caller, key: str,
+                             event_id: str) -> None:
+        # The reminder's key: staff/code/YYYY-MM-DD/threshold (a staff id has no "/" after it).
+        staff_id, code, expires, threshold = recording.subject_id.rsplit("/", 3)
+        day = date.fromisoformat(expires)
+        training = self.training.acting_for(caller)
+        request = training_pb2.RecordReminderSentRequest(
+            staff_id=staff_id, certification_code=code, threshold_days=int(threshold),
+            expires_on=common_pb2.Date(year=day.year, month=day.month, day=day.day),
+            phase=training_pb2.REMINDER_PHASE_SENT, claim_id=event_id)
+        answer = await training.call(training.stub.RecordReminderSent, request,
+                                      idempotency_key=key)
+        if not answer.recorded:
+            # Marked sent already (this event again, or an earlier one of the same reminder).
+            logger.info("notifier: reminder %s was recorded sent before", recording.subject_id)
