@@ -50,6 +50,8 @@ _SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 REFUSALS = frozenset({grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT,
                       grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.FAILED_PRECONDITION,
                       grpc.StatusCode.UNAUTHENTICATED})
+# A refusal for what was typed (unknown unit, SKU or PO; a bad number) comes with the usage.
+MISTYPED = frozenset({grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT})
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,11 @@ async def supply(ack: AsyncAck, command: dict, respond: AsyncRespond, context: d
         if error.code not in REFUSALS:
             raise
         problem = refusal_text(error)
-        await respond(response_type="ephemeral", blocks=usage_blocks(USAGE, problem),
-                      text=usage_text(USAGE, problem))
+        if error.code in MISTYPED:
+            await respond(response_type="ephemeral", blocks=usage_blocks(USAGE, problem),
+                          text=usage_text(USAGE, problem))
+        else:  # refused or already done: the reason alone, the command was typed right
+            await respond(response_type="ephemeral", blocks=error_blocks(problem), text=problem)
         return
     await respond(response_type="ephemeral", blocks=count_blocks(counted, posted_in=posted_in),
                   text=count_text(counted, posted_in=posted_in))

@@ -45,6 +45,7 @@ async def test_a_second_receipt_says_who_already_received_it(supply_bot, supplie
     await supply_bot.command(denise, f"receive {number}")
     again = await supply_bot.command(denise, f"receive {number}")
     assert "already received by Denise Okafor" in again["text"]
+    assert "Usage" not in again["text"]  # typed right: the reason alone
     assert supplies_store.get_stock("ICU", "CHG-CLOTH").on_hand == 98
 
 
@@ -69,6 +70,7 @@ async def test_a_staff_nurse_is_refused_in_an_ephemeral_reply_and_stock_does_not
     assert reply["response_type"] == "ephemeral"
     assert "Only ICU's charge nurses, manager and approvers may receive its orders" in \
         reply["text"]
+    assert "Usage" not in reply["text"]
     assert supplies_store.get_stock("ICU", "CHG-CLOTH").on_hand == 2
     refusal = supplies_store.audit_log()[-1]
     assert (refusal.action, refusal.outcome) == ("receive", "REFUSED")
