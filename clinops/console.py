@@ -567,8 +567,7 @@ class Console:
             await self.announce()  # what the jobs opened (a scan's proposals) is posted as events
         for run in runs:
             report = run.report
-            done = (f"{report.sent} sent, {report.skipped} already sent, {report.failed} failed"
-                    if report is not None else "skipped")
+            done = report.summary() if report is not None else "skipped"
             # Another facility's job is due in its own zone: the facility and zone are named.
             facility = run.job_id.partition(":")[2]
             elsewhere = bool(facility) and (run.due.utcoffset()

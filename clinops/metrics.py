@@ -41,7 +41,7 @@ EVENTS = Counter(
     "clinops_events", "Service events for the bot: delivered, failed or dead-lettered",
     ["outcome"])
 REMINDERS_SENT = Counter(
-    "clinops_reminders_sent", "Certification reminders the scheduler sent by DM")
+    "clinops_reminders_sent", "Certification reminders DMed (Slack took the notifier's post)")
 OUTBOX_DEPTH = Gauge(
     "clinops_outbox_depth", "Events written by a service and not yet delivered", ["service"])
 ORDER_HAND_OFFS = Counter(

@@ -80,14 +80,15 @@ def _leading_runtime() -> Runtime | None:
     return _runtime
 
 
-def certification_reminders(facility_id: str, time_zone: str) -> scans.Report | None:
-    """Daily at the facility's reminder time: DM each reminder due to its staff, once."""
+def certification_reminders(facility_id: str, time_zone: str) -> scans.QueueReport | None:
+    """Daily at the facility's reminder time: training queues each reminder due (the notifier
+    DMs it from its event), once."""
     runtime = _leading_runtime()
     if runtime is None:
         return None
-    report = scans.send_certification_reminders(
-        on=runtime.today(time_zone), training=runtime.training, slack=runtime.slack,
-        marks=runtime.marks, still_leading=runtime.is_leading,
+    report = scans.queue_certification_reminders(
+        on=runtime.today(time_zone), training=runtime.training, marks=runtime.marks,
+        still_leading=runtime.is_leading,
         unit_ids=facility_unit_ids(runtime.staffing, facility_id),
         scan=job_id(scans.REMINDER_SCAN, facility_id))
     log.info("certification reminders at %s: %s", facility_id, report)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import Collection
+from datetime import date, datetime
 
 import grpc
 from google.protobuf import timestamp_pb2
@@ -15,15 +15,6 @@ from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from clinops.training.v1 import training_pb2, training_pb2_grpc
 
 ExpiringCertification = training_pb2.ExpiringCertification
-
-
-@dataclass(frozen=True)
-class Claim:
-    """This process may send the reminder. `stale_since`: it took over a claim never settled
-    (its sender may have died after Slack took the DM), first made then."""
-
-    claim_id: str
-    stale_since: datetime | None = None
 
 
 def _date(day: date) -> common_pb2.Date:
@@ -38,7 +29,7 @@ def _metadata(caller: Caller | None = None) -> tuple[tuple[str, str], ...]:
 
 
 class TrainingLink:
-    """What the jobs ask of training: who is due a reminder, claims, and the digest."""
+    """What the jobs ask of training: who is due a reminder, queueing them, and the digest."""
 
     def __init__(self, channel: grpc.Channel, *, deadline_seconds: float) -> None:
         self.stub = training_pb2_grpc.TrainingServiceStub(channel)
@@ -51,25 +42,15 @@ class TrainingLink:
         answer = self.stub.ListExpiring(request, timeout=self.deadline, metadata=_metadata())
         return list(answer.expiring)
 
-    def _record(self, item: ExpiringCertification, phase: int, claim_id: str = ""):  # noqa: ANN202
-        request = training_pb2.RecordReminderSentRequest(
-            staff_id=item.record.staff_id, certification_code=item.record.certification_code,
-            expires_on=item.record.expires_on, threshold_days=item.threshold_days, phase=phase,
-            claim_id=claim_id)
-        return self.stub.RecordReminderSent(request, timeout=self.deadline, metadata=_metadata())
-
-    def claim(self, item: ExpiringCertification) -> Claim | None:
-        """A Claim when this process may send the reminder; None when another has it."""
-        answer = self._record(item, training_pb2.REMINDER_PHASE_CLAIMED)
-        if not answer.recorded:
-            return None
-        stale_since = (answer.stale_claimed_at.ToDatetime(tzinfo=UTC)
-                       if answer.took_over_stale_claim else None)
-        return Claim(answer.claim_id, stale_since)
-
-    def settle(self, item: ExpiringCertification, claim_id: str, *, sent: bool) -> bool:
-        phase = training_pb2.REMINDER_PHASE_SENT if sent else training_pb2.REMINDER_PHASE_RELEASED
-        return self._record(item, phase, claim_id).recorded
+    def queue_reminders(self, *, on: date, since: date | None,
+                        unit_ids: Collection[str] | None) -> training_pb2.QueueRemindersResponse:
+        """Training queues each reminder due to people of `unit_ids` (None: everyone) and people
+        with no home unit, as a `reminder.due` event, once; and again one never sent."""
+        request = training_pb2.QueueRemindersRequest(on=_date(on), all_units=unit_ids is None,
+                                                     unit_ids=sorted(unit_ids or ()))
+        if since is not None:
+            request.since.CopyFrom(_date(since))
+        return self.stub.QueueReminders(request, timeout=self.deadline, metadata=_metadata())
 
     def digest(self, *, on: date, upcoming_within_days: int
                ) -> list[training_pb2.UnitCertificationDigest]:

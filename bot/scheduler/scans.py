@@ -1,7 +1,8 @@
 """The daily certification scan and the managers' digest: ask the services, post to Slack.
 
-What is due, expired or expiring is decided by training; these functions only deliver, each
-reminder claimed before its DM and marked sent (or released for a retry) after it.
+What is due, expired or expiring is decided by training. The scan asks training to queue the
+day's reminders as events (the notifier DMs them, as every announcement); the digest, a report
+rather than an event, is DMed from here, each claimed before its DM.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -18,29 +18,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.models.metadata import Metadata
 
-from bot.scheduler.links import ExpiringCertification, StaffingLink, TrainingLink
+from bot.scheduler.links import StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
-from bot.scheduler.messages import (
-    DigestLine,
-    digest_blocks,
-    digest_text,
-    reminder_blocks,
-    reminder_text,
-)
-from clinops import metrics
+from bot.scheduler.messages import DigestLine, digest_blocks, digest_text
 from clinops.rpc import Caller
 
 log = logging.getLogger(__name__)
 REMINDER_SCAN = "certification_reminders"
-# Every reminder DM carries this message metadata, so a scheduler taking over a claim whose
-# sender died can find out whether Slack already took that DM.
-REMINDER_EVENT = "clinops_reminder"
-# conversations.history when looking for that DM: the look-back starts this long before the
-# stale claim (clocks of training and Slack differ a little); a person's DMs from the bot in
-# that window are few, so a few small pages do.
-CLOCK_SKEW = timedelta(minutes=2)
-HISTORY_PAGE = 20
-HISTORY_PAGES = 5
 
 
 @dataclass
@@ -53,16 +37,46 @@ class Report:
     failed: int = 0
     stopped: bool = False
 
-
-def reminder_key(item: ExpiringCertification) -> str:
-    """The reminder's identity, as training keys it: staff, certification, expiry, threshold."""
-    record, expires = item.record, item.record.expires_on
-    return (f"{record.staff_id}/{record.certification_code}/"
-            f"{expires.year:04d}-{expires.month:02d}-{expires.day:02d}/{item.threshold_days}")
+    def summary(self) -> str:
+        return f"{self.sent} sent, {self.skipped} already sent, {self.failed} failed"
 
 
-def reminder_metadata(item: ExpiringCertification) -> Metadata:
-    return Metadata(event_type=REMINDER_EVENT, event_payload={"reminder": reminder_key(item)})
+@dataclass
+class QueueReport:
+    """What one reminder scan queued in training (the notifier DMs them from the events)."""
+
+    queued: int = 0
+    requeued: int = 0
+    already_queued: int = 0
+    stopped: bool = False
+
+    def summary(self) -> str:
+        return (f"{self.queued} queued, {self.requeued} queued again, "
+                f"{self.already_queued} already queued")
+
+
+def queue_certification_reminders(
+    *, on: date, training: TrainingLink, marks: Marks,
+    still_leading: Callable[[], bool] = lambda: True,
+    unit_ids: Collection[str] | None = None, scan: str = REMINDER_SCAN,
+) -> QueueReport:
+    """Have training queue everyone crossing a reminder threshold since the last complete scan.
+
+    Training writes each as a `reminder.due` event with its queued mark, once, and queues again
+    one never recorded sent after its lease (dead-lettered or lost), even when today's scan is
+    complete: so the RPC is made every run. `unit_ids`: only people of these units (one
+    facility's; None: everyone) and those with no home unit (educators, float pool): each
+    facility's scan offers them and the first morning to come queues them. `scan` names the mark
+    of the last complete scan (one per facility: each has its own "today"). A failed call
+    raises and leaves the day to the next run.
+    """
+    if not still_leading():
+        return QueueReport(stopped=True)
+    last = marks.last_success(scan)
+    since = on if last is not None and last >= on else last
+    answer = training.queue_reminders(on=on, since=since, unit_ids=unit_ids)
+    marks.record_success(scan, on)
+    return QueueReport(answer.queued, answer.requeued, answer.already_queued)
 
 
 def send_dm(slack: WebClient, user_id: str, text: str, blocks: list[dict],
@@ -70,99 +84,6 @@ def send_dm(slack: WebClient, user_id: str, text: str, blocks: list[dict],
     """conversations.open then chat.postMessage; raises SlackClientError when Slack refuses."""
     channel = slack.conversations_open(users=user_id)["channel"]["id"]
     slack.chat_postMessage(channel=channel, text=text, blocks=blocks, metadata=metadata)
-
-
-def _is_reminder(message: dict[str, Any], key: str) -> bool:
-    metadata = message.get("metadata") or {}
-    return (metadata.get("event_type") == REMINDER_EVENT
-            and (metadata.get("event_payload") or {}).get("reminder") == key)
-
-
-def dm_already_delivered(slack: WebClient, user_id: str, key: str, *, since: datetime) -> bool:
-    """Whether the person's DM holds the reminder `key`, posted since `since` (less the skew).
-
-    Raises SlackClientError when Slack does not answer: then nobody knows, so nothing is sent.
-    """
-    channel = slack.conversations_open(users=user_id)["channel"]["id"]
-    oldest = f"{(since - CLOCK_SKEW).timestamp():.6f}"
-    pages = slack.conversations_history(channel=channel, oldest=oldest, limit=HISTORY_PAGE,
-                                        include_all_metadata=True)
-    for number, page in enumerate(pages, start=1):
-        if any(_is_reminder(message, key) for message in page.get("messages", [])):
-            return True
-        if number >= HISTORY_PAGES:
-            log.warning("reminder %s not found in %d pages of DM history; sending it",
-                        key, number)
-            break
-    return False
-
-
-def send_certification_reminders(
-    *, on: date, training: TrainingLink, slack: WebClient, marks: Marks,
-    still_leading: Callable[[], bool] = lambda: True,
-    unit_ids: Collection[str] | None = None, scan: str = REMINDER_SCAN,
-) -> Report:
-    """DM everyone crossing a reminder threshold since the last complete scan, each once.
-
-    `unit_ids`: only people of these units (one facility's; None: everyone) and those with no
-    home unit (educators, float pool): each facility's scan offers them, the first morning to
-    come sends, and the claim keeps it to once. `scan` names the mark of the last complete scan
-    (one per facility: each has its own "today").
-    """
-    report = Report()
-    since = marks.last_success(scan)
-    if since is not None and since >= on:
-        return report  # today's scan is complete already
-    for item in training.list_expiring(on=on, since=since):
-        if unit_ids is not None and item.unit_id and item.unit_id not in unit_ids:
-            continue
-        if not still_leading():
-            report.stopped = True
-            break
-        claim = training.claim(item)
-        if claim is None:
-            # Another sender holds it unsettled: this day is not complete until it settles, so
-            # should that sender die, a later scan takes the claim over instead of dropping it.
-            report.in_flight += 1
-            continue
-        claim_id = claim.claim_id
-        if claim.stale_since is not None:
-            # Rare: the claim's sender died mid-delivery, maybe after Slack took the DM.
-            try:
-                delivered = dm_already_delivered(slack, item.slack_user_id, reminder_key(item),
-                                                 since=claim.stale_since)
-            except SlackClientError as error:
-                # Not released: a fresh claim would send without looking. The claim lapses and
-                # a later scan takes it over and looks again.
-                log.warning("could not look for an earlier reminder DM to staff %s (%s); "
-                            "left for a later scan", item.record.staff_id, type(error).__name__)
-                report.failed += 1
-                continue
-            if delivered:
-                training.settle(item, claim_id, sent=True)
-                report.skipped += 1
-                log.info("reminder %s was delivered by a scheduler that died before marking "
-                         "it; marked sent", reminder_key(item))
-                continue
-        text = reminder_text(item, on=on)
-        try:
-            send_dm(slack, item.slack_user_id, text, reminder_blocks(text),
-                    reminder_metadata(item))
-        except SlackClientError as error:
-            log.warning("reminder DM to staff %s refused (%s); released for the next scan",
-                        item.record.staff_id, type(error).__name__)
-            training.settle(item, claim_id, sent=False)
-            report.failed += 1
-            continue
-        except BaseException:
-            training.settle(item, claim_id, sent=False)
-            raise
-        training.settle(item, claim_id, sent=True)
-        report.sent += 1
-        metrics.REMINDERS_SENT.inc()
-    if not (report.failed or report.stopped or report.in_flight):
-        marks.record_success(scan, on)
-    return report
 
 
 def _shifts_after_lapse(item, manager: Caller, staffing: StaffingLink, *, now: datetime,  # noqa: ANN001

@@ -42,8 +42,9 @@ def test_the_clinics_unit_shows_its_shift_in_denver_time(out: str) -> None:
 
 def test_tick_runs_each_facilitys_reminders_for_its_own_staff(out: str, month_end: date) -> None:
     tick = out.split("Demo clock: ", 1)[1]
-    denver = re.search(r"Ran certification reminders at FR \(due \w+ 07:00 MST\): (\d+) sent", tick)
-    california = re.search(r"Ran certification reminders \(due \w+ 07:00\): (\d+) sent", tick)
+    denver = re.search(r"Ran certification reminders at FR \(due \w+ 07:00 MST\): (\d+) queued",
+                       tick)
+    california = re.search(r"Ran certification reminders \(due \w+ 07:00\): (\d+) queued", tick)
     assert denver and california
     # The clinic nurse whose BLS lapsed at the month's end hears it from Denver's run, once.
     lapsed = f"Your BLS expired {month_end.isoformat()} — 1 day ago."
@@ -51,7 +52,7 @@ def test_tick_runs_each_facilitys_reminders_for_its_own_staff(out: str, month_en
     assert [channel for channel, text in dms if text.startswith(lapsed)
             and channel == "DU0SDU004"] == ["DU0SDU004"]
     # Denver's run also offers staff with no home unit (educators, float pool): its morning
-    # comes first, and each reminder is claimed once.
+    # comes first, and each reminder is queued once.
     assert int(denver.group(1)) >= 1 and int(california.group(1)) >= 1
     # Denver's 07:00 comes an hour before California's: its run is listed first.
     assert tick.index("reminders at FR") < tick.index("Ran certification reminders (due")

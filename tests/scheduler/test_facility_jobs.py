@@ -17,9 +17,10 @@ from apscheduler.schedulers.base import BaseScheduler
 from bot.scheduler import jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.facilities import read_facilities, schedule_refresh
-from clinops.slack_standin import SlackStandIn
+from clinops.outbox import pending_events
 from services.staffing.model import Facility, Unit, UnitCategory
 from services.staffing.store import StaffingStore
+from services.training.outbox import OUTBOX
 from services.training.store import TrainingStore
 from tests.training.training_fixtures import card
 
@@ -102,31 +103,32 @@ def scheduler(two_facilities, training, staffing, slack_web, marks, scheduler_db
     jobs.install(None)
 
 
-def reminded(slack: SlackStandIn) -> list[str]:
-    """The DM channels reminders went to ("DUN3": N3's), in order; digests left out."""
-    return [call.body["channel"] for call in slack.calls("chat.postMessage")
-            if call.body.get("text", "").startswith("Your ")]
+def reminded(store: TrainingStore) -> list[str]:
+    """Whose reminders were queued (the notifier DMs them), in order."""
+    return [event.payload["staff_id"] for event in pending_events(store.engine, OUTBOX)
+            if event.kind == "reminder.due"]
 
 
-def test_only_the_facility_whose_seven_oclock_has_come_sends_its_reminders(
-        scheduler: SteppedScheduler, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch,
+def test_only_the_facility_whose_seven_oclock_has_come_queues_its_reminders(
+        scheduler: SteppedScheduler, training_store: TrainingStore,
+        monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = {job.id for job in scheduler.get_jobs()}
     assert {"training.certification_reminders:MAIN",
             "training.certification_reminders:NYC"} <= ids
 
     scheduler.step(monkeypatch)
-    assert reminded(slack) == []  # 05:00 in New York, 02:00 in California
+    assert reminded(training_store) == []  # 05:00 in New York, 02:00 in California
 
     scheduler.clock.instant = NY_MORNING
     scheduler.step(monkeypatch)
     # 07:30 in New York: the ED's nurse; nobody of the ICU, where it is 04:30.
-    assert reminded(slack) == ["DUN3"]
+    assert reminded(training_store) == ["N3"]
 
     scheduler.clock.instant = LA_MORNING
     scheduler.step(monkeypatch)
-    # 07:30 in California: the ICU's two reminders; the ED's is not sent again.
-    assert sorted(reminded(slack)) == ["DUC1", "DUN2", "DUN3"]
+    # 07:30 in California: the ICU's two reminders; the ED's is not queued again.
+    assert sorted(reminded(training_store)) == ["C1", "N2", "N3"]
 
 
 def test_the_daily_refresh_gives_a_facility_added_since_start_its_jobs_in_its_zone(

@@ -72,7 +72,7 @@ def runtime(training, staffing, slack_web, marks) -> Iterator[jobs.Runtime]:  # 
 def test_the_jobs_run_for_the_facilitys_date_in_the_leading_process(runtime, slack) -> None:  # noqa: ANN001
     # 22:00 in California on 2026-06-15 is already the 16th in UTC: the facility's date counts.
     assert runtime.today(LA).isoformat() == "2026-06-15"
-    assert jobs.certification_reminders("MAIN", LA).sent == 2
+    assert jobs.certification_reminders("MAIN", LA).queued == 2  # the notifier DMs them
     assert jobs.manager_digest("MAIN", LA).sent == 1  # the 15th is a Monday: the weekly day
     assert "Expiring soon" in slack.calls("chat.postMessage")[-1].body["text"]
 

@@ -1,5 +1,6 @@
-"""The certification scan against real training over gRPC and the Slack stand-in: each reminder
-DM'd exactly once — run twice, by two processes at once, after a failed DM, after downtime."""
+"""The certification scan against real training over gRPC: each reminder due is queued once as a
+`reminder.due` event (the notifier DMs it) — run twice, by two processes at once, after a restart,
+after downtime — and the scheduler itself DMs nobody."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import grpc
 
 from bot.scheduler.links import TrainingLink
 from bot.scheduler.marks import Marks
-from bot.scheduler.scans import REMINDER_SCAN, send_certification_reminders
+from bot.scheduler.scans import REMINDER_SCAN, queue_certification_reminders
+from clinops.outbox import pending_events
 from clinops.slack_standin import SlackStandIn
+from services.training.outbox import OUTBOX
 from services.training.store import TrainingStore
 from tests.scheduler.conftest import DEADLINE
 from tests.training.training_fixtures import card
@@ -19,45 +22,40 @@ from tests.training.training_fixtures import card
 ON = date(2026, 6, 15)  # C1's BLS is 30 days from expiry; N2's ACLS lapsed 15 days ago
 
 
-def delivered(slack: SlackStandIn) -> list[tuple[str, str]]:
-    """(DM channel, text) of every chat.postMessage Slack accepted (faults are left out)."""
-    return [(c.body["channel"], c.body["text"]) for c in slack.calls("chat.postMessage")
-            if not c.name]
+def queued(store: TrainingStore) -> list[tuple[str, int]]:
+    """(staff, days left) of every reminder event written, oldest first."""
+    return [(e.payload["staff_id"], e.payload["days_left"])
+            for e in pending_events(store.engine, OUTBOX) if e.kind == "reminder.due"]
 
 
-def test_each_due_reminder_is_dmed_once_with_days_left_and_how_to_renew(
-    training, slack, slack_web, marks,  # noqa: ANN001
+def test_each_due_reminder_is_queued_once_and_the_scheduler_dms_nobody(
+    training, slack: SlackStandIn, marks, training_store: TrainingStore,  # noqa: ANN001
 ) -> None:
-    report = send_certification_reminders(on=ON, training=training, slack=slack_web, marks=marks)
-    assert (report.sent, report.failed) == (2, 0)
-    dms = dict(delivered(slack))
-    assert dms["DUC1"].startswith("Your BLS expires 2026-07-15 — 30 days left. Renew with "
-                                  "`/certs renew BLS &lt;new expiry YYYY-MM-DD&gt;`")
-    assert dms["DUN2"].startswith("Your ACLS expired 2026-05-31 — 15 days ago.")
-    assert sorted(c.body["users"] for c in slack.calls("conversations.open")) == ["UC1", "UN2"]
+    report = queue_certification_reminders(on=ON, training=training, marks=marks)
+    assert (report.queued, report.requeued, report.already_queued) == (2, 0, 0)
+    assert sorted(queued(training_store)) == [("C1", 30), ("N2", -15)]
+    assert slack.calls("chat.postMessage") == [] and slack.calls("conversations.open") == []
+    assert marks.last_success(REMINDER_SCAN) == ON
 
 
-def test_running_the_scan_again_and_after_a_restart_sends_nothing_more(
-    training, slack, slack_web, marks, scheduler_db, tmp_path,  # noqa: ANN001
+def test_running_the_scan_again_and_after_a_restart_queues_nothing_more(
+    training, marks, scheduler_db, tmp_path, training_store: TrainingStore,  # noqa: ANN001
 ) -> None:
-    send_certification_reminders(on=ON, training=training, slack=slack_web, marks=marks)
-    again = send_certification_reminders(on=ON, training=training, slack=slack_web, marks=marks)
-    assert again.sent == 0
+    queue_certification_reminders(on=ON, training=training, marks=marks)
+    assert queue_certification_reminders(on=ON, training=training, marks=marks).queued == 0
     restarted = Marks.open(scheduler_db)  # a new process on the same scheduler database
-    assert send_certification_reminders(on=ON, training=training, slack=slack_web,
-                                        marks=restarted).sent == 0
+    assert queue_certification_reminders(on=ON, training=training, marks=restarted).queued == 0
     restarted.close()
-    # Even a process that lost its own database cannot double: training holds the claims.
+    # Even a process that lost its own database cannot double: training holds the queued marks.
     forgetful = Marks.open(f"sqlite:///{tmp_path / 'other.db'}")
-    report = send_certification_reminders(on=ON, training=training, slack=slack_web,
-                                          marks=forgetful)
+    report = queue_certification_reminders(on=ON, training=training, marks=forgetful)
     forgetful.close()
-    assert (report.sent, report.skipped) == (0, 0)  # already recorded: not even listed
-    assert len(delivered(slack)) == 2
+    assert (report.queued, report.already_queued) == (0, 2)
+    assert len(queued(training_store)) == 2
 
 
-def test_two_scheduler_processes_scanning_at_once_send_each_dm_once(
-    training_target, slack, slack_web, tmp_path,  # noqa: ANN001
+def test_two_scheduler_processes_scanning_at_once_queue_each_reminder_once(
+    training_target, tmp_path, training_store: TrainingStore,  # noqa: ANN001
 ) -> None:
     reports, errors = [], []
     start = threading.Barrier(2)
@@ -68,8 +66,7 @@ def test_two_scheduler_processes_scanning_at_once_send_each_dm_once(
             with grpc.insecure_channel(training_target) as channel:
                 link = TrainingLink(channel, deadline_seconds=DEADLINE)
                 start.wait(timeout=5)
-                reports.append(send_certification_reminders(on=ON, training=link,
-                                                            slack=slack_web, marks=marks))
+                reports.append(queue_certification_reminders(on=ON, training=link, marks=marks))
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:
@@ -81,50 +78,47 @@ def test_two_scheduler_processes_scanning_at_once_send_each_dm_once(
     for thread in threads:
         thread.join(timeout=20)
     assert not errors
-    assert sum(r.sent for r in reports) == 2
-    assert sorted(channel for channel, _ in delivered(slack)) == ["DUC1", "DUN2"]
-
-
-def test_a_dm_slack_refuses_beyond_its_retries_is_sent_by_the_next_run_once(
-    training, slack, slack_web, marks, training_store: TrainingStore,  # noqa: ANN001
-) -> None:
-    # Three 500s: the first attempt and both retries of one DM fail.
-    slack.fail_next("chat.postMessage", 3, status=500)
-    first = send_certification_reminders(on=ON, training=training, slack=slack_web, marks=marks)
-    assert (first.sent, first.failed) == (1, 1)
-    assert marks.last_success(REMINDER_SCAN) is None  # the day is not complete
-    second = send_certification_reminders(on=ON, training=training, slack=slack_web, marks=marks)
-    assert (second.sent, second.failed) == (1, 0)
-    assert sorted(channel for channel, _ in delivered(slack)) == ["DUC1", "DUN2"]
-    assert marks.last_success(REMINDER_SCAN) == ON
-    actions = [e.action for e in training_store.audit_log() if e.action.startswith("REMINDER")]
-    assert actions.count("REMINDER_RELEASED") == 1 and actions.count("REMINDER_SENT") == 2
+    assert sum(r.queued for r in reports) == 2
+    assert sorted(queued(training_store)) == [("C1", 30), ("N2", -15)]
 
 
 def test_a_scan_that_missed_a_day_catches_up_without_repeating_anything(
-    training, slack, slack_web, marks, training_store: TrainingStore,  # noqa: ANN001
+    training, marks, training_store: TrainingStore,  # noqa: ANN001
 ) -> None:
     # N1's PALS crosses its 30-day threshold on 2026-06-14, the day the scheduler was down.
     training_store.put_records([card("N1", "PALS", date(2026, 7, 14))])
-    assert send_certification_reminders(on=date(2026, 6, 13), training=training,
-                                        slack=slack_web, marks=marks).sent == 0
-    caught_up = send_certification_reminders(on=ON, training=training, slack=slack_web,
-                                             marks=marks)
-    assert caught_up.sent == 3
-    assert dict(delivered(slack))["DUN1"].startswith(
-        "Your PALS expires 2026-07-14 — 29 days left.")
-    assert send_certification_reminders(on=date(2026, 6, 16), training=training,
-                                        slack=slack_web, marks=marks).sent == 0
-    assert len(delivered(slack)) == 3
+    assert queue_certification_reminders(on=date(2026, 6, 13), training=training,
+                                         marks=marks).queued == 0
+    assert queue_certification_reminders(on=ON, training=training, marks=marks).queued == 3
+    assert ("N1", 29) in queued(training_store)
+    assert queue_certification_reminders(on=date(2026, 6, 16), training=training,
+                                         marks=marks).queued == 0
+    assert len(queued(training_store)) == 3
 
 
-def test_after_weeks_of_downtime_only_the_latest_threshold_is_sent(
-    training, slack, slack_web, marks,  # noqa: ANN001
+def test_after_weeks_of_downtime_only_the_latest_threshold_is_queued(
+    training, marks, training_store: TrainingStore,  # noqa: ANN001
 ) -> None:
     # Down since 2026-05-10: C1's 60-day (05-16) and N2's day-after and weekly reminders were
     # all missed; each hears only the one that is current today.
     marks.record_success(REMINDER_SCAN, date(2026, 5, 10))
-    report = send_certification_reminders(on=ON, training=training, slack=slack_web, marks=marks)
-    assert report.sent == 2
-    dms = dict(delivered(slack))
-    assert "30 days left" in dms["DUC1"] and "15 days ago" in dms["DUN2"]
+    assert queue_certification_reminders(on=ON, training=training, marks=marks).queued == 2
+    assert sorted(queued(training_store)) == [("C1", 30), ("N2", -15)]
+
+
+def test_a_facilitys_scan_queues_its_units_staff_and_those_with_no_home_unit(
+    training, marks, training_store: TrainingStore,  # noqa: ANN001
+) -> None:
+    training_store.put_records([card("E1", "BLS", date(2026, 7, 15))])  # no home unit
+    report = queue_certification_reminders(on=ON, training=training, marks=marks,
+                                           unit_ids={"ED"}, scan="reminders:ED")
+    assert report.queued == 1 and queued(training_store) == [("E1", 30)]
+
+
+def test_a_scan_that_no_longer_leads_asks_nothing(
+    training, marks, training_store: TrainingStore,  # noqa: ANN001
+) -> None:
+    report = queue_certification_reminders(on=ON, training=training, marks=marks,
+                                           still_leading=lambda: False)
+    assert report.stopped and queued(training_store) == []
+    assert marks.last_success(REMINDER_SCAN) is None
