@@ -1,4 +1,5 @@
-"""What the scheduler posts, built from data alone: reminder DMs and the managers' digest."""
+"""Certification DMs built from data alone: the managers' digest (the scheduler posts it) and a
+nurse's reminder (the notifier posts it from training's `reminder.due` event)."""
 
 from __future__ import annotations
 
