@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackClientError
 from bot import digest
 from bot.scheduler import jobs
 from bot.scheduler.config import SchedulerSettings
-from bot.scheduler.facilities import Facility, daily_job, facility_trigger, job_id
+from bot.scheduler.facilities import Facility, add_facility_job, daily_job
 from bot.scheduler.links import StaffingLink, TrainingLink, _metadata
 from bot.scheduler.marks import Marks
 from bot.scheduler.scans import Report
@@ -124,10 +124,6 @@ def schedule_facility(scheduler: BaseScheduler, settings: SchedulerSettings,
                       facility: Facility) -> None:
     """Add (or replace) one facility's weekly unit digest: the managers' digest day and time
     (Monday 07:30 unless set), facility time."""
-    scheduler.add_job(weekly_unit_digest, facility_trigger(
-        facility, day_of_week=settings.digest_weekday, hour=settings.digest_hour,
-        minute=settings.digest_minute),
-        kwargs={"facility_id": facility.facility_id, "time_zone": facility.time_zone},
-        id=job_id(WEEKLY_UNIT_JOB, facility.facility_id),
-        name="weekly unit digest", replace_existing=True, coalesce=True,
-        max_instances=1, misfire_grace_time=settings.misfire_grace_seconds)
+    add_facility_job(scheduler, settings, facility, weekly_unit_digest, WEEKLY_UNIT_JOB,
+                     "weekly unit digest", day_of_week=settings.digest_weekday,
+                     hour=settings.digest_hour, minute=settings.digest_minute)

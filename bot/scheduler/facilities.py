@@ -73,6 +73,23 @@ def facility_trigger(facility: Facility, **cron: int) -> CronTrigger:
     return CronTrigger(timezone=ZoneInfo(facility.time_zone), **cron)
 
 
+def job_options(settings: SchedulerSettings) -> dict:
+    """What every scheduled job shares: replaced by id after a restart (the store persists it),
+    runs missed while down coalesced into one and caught up within the misfire grace, one at a
+    time."""
+    return {"replace_existing": True, "coalesce": True, "max_instances": 1,
+            "misfire_grace_time": settings.misfire_grace_seconds}
+
+
+def add_facility_job(scheduler: BaseScheduler, settings: SchedulerSettings, facility: Facility,
+                     func: Callable[..., object], base: str, name: str, **cron: int) -> None:
+    """`func` daily (or as `cron` says) in the facility's zone, told its facility and zone."""
+    scheduler.add_job(func, facility_trigger(facility, **cron),
+                      kwargs={"facility_id": facility.facility_id,
+                              "time_zone": facility.time_zone},
+                      id=job_id(base, facility.facility_id), name=name, **job_options(settings))
+
+
 def schedule_facility_jobs(scheduler: BaseScheduler, settings: SchedulerSettings,
                            facilities: Sequence[Facility]) -> None:
     """Add (or replace) each facility's daily jobs; remove those of facilities gone, and the
@@ -95,10 +112,8 @@ def schedule_refresh(scheduler: BaseScheduler, settings: SchedulerSettings, *,
     from bot.scheduler import jobs  # the job functions live beside the runtime
 
     scheduler.add_job(jobs.refresh_facilities, CronTrigger(hour=0, minute=5, timezone=UTC),
-                      id=REFRESH_JOB, name="facility list refresh", replace_existing=True,
-                      coalesce=True, max_instances=1,
-                      misfire_grace_time=settings.misfire_grace_seconds,
-                      next_run_time=now or datetime.now(UTC))
+                      id=REFRESH_JOB, name="facility list refresh",
+                      next_run_time=now or datetime.now(UTC), **job_options(settings))
 
 
 def initial_facilities(staffing: StaffingLink) -> list[Facility]:

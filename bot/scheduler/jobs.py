@@ -20,8 +20,8 @@ from bot.scheduler import scans
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.facilities import (
     Facility,
+    add_facility_job,
     daily_job,
-    facility_trigger,
     facility_unit_ids,
     job_id,
     local_today,
@@ -123,29 +123,20 @@ def refresh_facilities() -> list[Facility] | None:
     return facilities
 
 
-def _common(settings: SchedulerSettings) -> dict:
-    return {"replace_existing": True, "coalesce": True, "max_instances": 1,
-            "misfire_grace_time": settings.misfire_grace_seconds}
-
-
 @daily_job(REMINDERS_JOB)
 def _add_reminders(scheduler: BaseScheduler, settings: SchedulerSettings,
                    facility: Facility) -> None:
-    scheduler.add_job(certification_reminders, facility_trigger(
-        facility, hour=settings.reminder_hour, minute=settings.reminder_minute),
-        kwargs={"facility_id": facility.facility_id, "time_zone": facility.time_zone},
-        id=job_id(REMINDERS_JOB, facility.facility_id),
-        name="certification reminders", **_common(settings))
+    add_facility_job(scheduler, settings, facility, certification_reminders, REMINDERS_JOB,
+                     "certification reminders", hour=settings.reminder_hour,
+                     minute=settings.reminder_minute)
 
 
 @daily_job(DIGEST_JOB)
 def _add_manager_digest(scheduler: BaseScheduler, settings: SchedulerSettings,
                         facility: Facility) -> None:
-    scheduler.add_job(manager_digest, facility_trigger(
-        facility, hour=settings.digest_hour, minute=settings.digest_minute),
-        kwargs={"facility_id": facility.facility_id, "time_zone": facility.time_zone},
-        id=job_id(DIGEST_JOB, facility.facility_id),
-        name="managers' certification digest", **_common(settings))
+    add_facility_job(scheduler, settings, facility, manager_digest, DIGEST_JOB,
+                     "managers' certification digest", hour=settings.digest_hour,
+                     minute=settings.digest_minute)
 
 
 def schedule_jobs(scheduler: BaseScheduler, settings: SchedulerSettings,

@@ -30,10 +30,10 @@ from bot.scheduler import jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.facilities import (
     Facility,
+    add_facility_job,
     daily_job,
-    facility_trigger,
     facility_unit_ids,
-    job_id,
+    job_options,
 )
 from bot.scheduler.scans import Report
 from bot.supply_posts import post_new_proposals
@@ -121,20 +121,13 @@ def reorder_scan(facility_id: str = "", time_zone: str = "") -> Report | None:
     return report
 
 
-def _common(settings: SchedulerSettings) -> dict:
-    return {"replace_existing": True, "coalesce": True, "max_instances": 1,
-            "misfire_grace_time": settings.misfire_grace_seconds}
-
-
 @daily_job(DAILY_SCAN_JOB)
 def schedule_facility(scheduler: BaseScheduler, settings: SchedulerSettings,
                       facility: Facility) -> None:
     """One facility's daily reorder scan, at its hour (before the day shift), facility time."""
-    scheduler.add_job(reorder_scan, facility_trigger(
-        facility, hour=settings.supplies_scan_hour, minute=settings.supplies_scan_minute),
-        kwargs={"facility_id": facility.facility_id, "time_zone": facility.time_zone},
-        id=job_id(DAILY_SCAN_JOB, facility.facility_id),
-        name="supply reorder scan", **_common(settings))
+    add_facility_job(scheduler, settings, facility, reorder_scan, DAILY_SCAN_JOB,
+                     "supply reorder scan", hour=settings.supplies_scan_hour,
+                     minute=settings.supplies_scan_minute)
 
 
 def schedule_jobs(scheduler: BaseScheduler, settings: SchedulerSettings) -> None:
@@ -144,4 +137,4 @@ def schedule_jobs(scheduler: BaseScheduler, settings: SchedulerSettings) -> None
     if every:
         scheduler.add_job(reorder_scan, IntervalTrigger(minutes=every),
                           id=REORDER_SCAN_JOB, name="supply reorder scan (every unit)",
-                          **_common(settings))
+                          **job_options(settings))
