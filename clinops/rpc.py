@@ -12,8 +12,9 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent import futures
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Self
@@ -82,6 +83,22 @@ def abort_invalid_argument(context: grpc.ServicerContext, violations: Mapping[st
         code=code_pb2.INVALID_ARGUMENT, message=message, details=[detail]
     )
     context.abort_with_status(rpc_status.to_status(status))
+
+
+@contextmanager
+def domain_errors(context: grpc.ServicerContext, *,
+                  status_of: Mapping[type[Exception], grpc.StatusCode],
+                  base_error: type[Exception], invalid_input: type[Exception],
+                  ) -> Iterator[None]:
+    """A service's refusals as gRPC statuses: `invalid_input` (with its `violations`) →
+    INVALID_ARGUMENT naming each field; any other `base_error` → its status in `status_of`
+    (INTERNAL for one not listed), with the refusal's words as the message."""
+    try:
+        yield
+    except invalid_input as error:
+        abort_invalid_argument(context, error.violations)  # type: ignore[attr-defined]
+    except base_error as error:
+        context.abort(status_of.get(type(error), grpc.StatusCode.INTERNAL), str(error))
 
 
 def field_violations(error: grpc.RpcError) -> dict[str, str]:

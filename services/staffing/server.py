@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import grpc
@@ -74,14 +72,9 @@ STATUS_OF: dict[type[StaffingError], grpc.StatusCode] = {
 }
 
 
-@contextmanager
-def _domain_errors(context: grpc.ServicerContext) -> Iterator[None]:
-    try:
-        yield
-    except InvalidInput as error:
-        rpc.abort_invalid_argument(context, error.violations)
-    except StaffingError as error:
-        context.abort(STATUS_OF.get(type(error), grpc.StatusCode.INTERNAL), str(error))
+# Refusals as statuses: INVALID_ARGUMENT with field details, the rest by STATUS_OF.
+_domain_errors = functools.partial(rpc.domain_errors, status_of=STATUS_OF,
+                                   base_error=StaffingError, invalid_input=InvalidInput)
 
 
 def _enum_name(enum_type, value: int, prefix: str, field: str) -> str:  # noqa: ANN001

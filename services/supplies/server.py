@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import grpc
@@ -77,14 +76,9 @@ _DECISIONS = {
 }
 
 
-@contextmanager
-def _domain_errors(context: grpc.ServicerContext) -> Iterator[None]:
-    try:
-        yield
-    except InvalidInput as error:
-        rpc.abort_invalid_argument(context, error.violations)
-    except SuppliesError as error:
-        context.abort(STATUS_OF.get(type(error), grpc.StatusCode.INTERNAL), str(error))
+# Refusals as statuses: INVALID_ARGUMENT with field details, the rest by STATUS_OF.
+_domain_errors = functools.partial(rpc.domain_errors, status_of=STATUS_OF,
+                                   base_error=SuppliesError, invalid_input=InvalidInput)
 
 
 def _caller(context: grpc.ServicerContext) -> Actor:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,14 +50,9 @@ STATUS_OF: dict[type[TrainingError], grpc.StatusCode] = {
 }
 
 
-@contextmanager
-def _domain_errors(context: grpc.ServicerContext) -> Iterator[None]:
-    try:
-        yield
-    except InvalidInput as error:
-        rpc.abort_invalid_argument(context, error.violations)
-    except TrainingError as error:
-        context.abort(STATUS_OF.get(type(error), grpc.StatusCode.INTERNAL), str(error))
+# Refusals as statuses: INVALID_ARGUMENT with field details, the rest by STATUS_OF.
+_domain_errors = functools.partial(rpc.domain_errors, status_of=STATUS_OF,
+                                   base_error=TrainingError, invalid_input=InvalidInput)
 
 
 def _date(d: common_pb2.Date, field: str, *, required: bool = False) -> date | None:
