@@ -6,11 +6,11 @@ from datetime import date
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.blocks.messages import error_blocks, usage_blocks, usage_text
+from bot.blocks.messages import usage_blocks, usage_text
 from bot.blocks.shift_gap import shift_gap_blocks, shift_gap_text
 from bot.clients import ServiceCallError, StaffingClient
 from bot.commands.shift_gap import ShiftGapQuery, shift_gap_request
-from bot.commands.words import SHIFT_WORDS, parse_day, refusal_text
+from bot.commands.words import SHIFT_WORDS, answer_refusal, parse_day
 from clinops.staffing.v1 import staffing_pb2
 
 COMMAND = "/census"
@@ -101,10 +101,7 @@ async def census(ack: AsyncAck, command: dict, respond: AsyncRespond, context: d
     try:
         response = await staffing.record_census(census_request(parsed))
     except ServiceCallError as error:
-        problem = refusal_text(error)
-        if problem is None:
-            raise
-        await respond(response_type="ephemeral", blocks=error_blocks(problem), text=problem)
+        await answer_refusal(error, respond)
         return
     gaps = response.shift_gaps
     await respond(response_type="ephemeral", blocks=shift_gap_blocks(gaps),

@@ -8,11 +8,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.candidates import candidates_blocks, candidates_text, offer_blocks, offer_text
-from bot.blocks.messages import error_blocks, usage_blocks, usage_text
+from bot.blocks.messages import usage_blocks, usage_text
 from bot.blocks.open_shift import parse_confirm_value
 from bot.clients import ServiceCallError, StaffingClient
 from bot.commands.shift_gap import ShiftGapQuery, shift_gap_request
-from bot.commands.words import SHIFT_WORDS, parse_day, refusal_text
+from bot.commands.words import SHIFT_WORDS, answer_refusal, parse_day
 from bot.ids import ActionId
 from clinops.staffing.v1 import staffing_pb2
 
@@ -84,10 +84,7 @@ async def fill(text: str, respond: AsyncRespond, context: dict) -> None:
     try:
         response = await staffing.list_candidates(candidates_request(parsed))
     except ServiceCallError as error:
-        problem = refusal_text(error)
-        if problem is None:
-            raise
-        await respond(response_type="ephemeral", blocks=error_blocks(problem), text=problem)
+        await answer_refusal(error, respond)
         return
     await respond(response_type="ephemeral", blocks=candidates_blocks(response),
                   text=candidates_text(response))
@@ -102,11 +99,7 @@ async def offer(ack: AsyncAck, action: dict, respond: AsyncRespond, client: Asyn
     try:
         answer = await staffing.offer_open_shift(open_shift_id, staff_id)
     except ServiceCallError as error:
-        problem = refusal_text(error)
-        if problem is None:
-            raise
-        await respond(response_type="ephemeral", replace_original=False,
-                      blocks=error_blocks(problem), text=problem)
+        await answer_refusal(error, respond, in_place_of_click=True)
         return
     person, shift = answer.staff_member, answer.open_shift
     opened = await client.conversations_open(users=person.slack_user_id)

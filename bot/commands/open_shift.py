@@ -22,7 +22,7 @@ from bot.blocks.open_shift import (
 )
 from bot.clients import ServiceCallError, StaffingClient
 from bot.commands.shift_gap import ShiftGapQuery, shift_gap_request
-from bot.commands.words import SHIFT_WORDS, parse_day, refusal_text
+from bot.commands.words import SHIFT_WORDS, answer_refusal, parse_day
 from bot.home import refresh_homes
 from bot.ids import ActionId
 from clinops.staffing.v1 import staffing_pb2
@@ -110,10 +110,7 @@ async def report_gap(text: str, respond: AsyncRespond, client: AsyncWebClient,
     try:
         opened = (await staffing.report_gap(report_request(parsed))).open_shift
     except ServiceCallError as error:
-        problem = refusal_text(error)
-        if problem is None:
-            raise
-        await respond(response_type="ephemeral", blocks=error_blocks(problem), text=problem)
+        await answer_refusal(error, respond)
         return
     # The post itself (Claim button, then its ts back to staffing) is the open_shift.posted
     # event ReportGap committed with the shift: it goes out even if this bot dies now.
@@ -144,11 +141,7 @@ async def _claim(ack: AsyncAck, action: dict, respond: AsyncRespond, client: Asy
         answer = await staffing.claim_open_shift(action.get("value", ""),
                                                  accept_overtime=accept_overtime)
     except ServiceCallError as error:
-        problem = refusal_text(error)
-        if problem is None:
-            raise
-        await respond(response_type="ephemeral", replace_original=False,
-                      blocks=error_blocks(problem), text=problem)
+        await answer_refusal(error, respond, in_place_of_click=True)
         return
     shift = answer.open_shift
     if answer.outcome == staffing_pb2.CLAIM_OUTCOME_AWARDED and shift.slack_message_ts:
@@ -177,11 +170,7 @@ async def confirm(ack: AsyncAck, action: dict, respond: AsyncRespond, client: As
     try:
         answer = await staffing.confirm_claim(open_shift_id, staff_id)
     except ServiceCallError as error:
-        problem = refusal_text(error)
-        if problem is None:
-            raise
-        await respond(response_type="ephemeral", replace_original=False,
-                      blocks=error_blocks(problem), text=problem)
+        await answer_refusal(error, respond, in_place_of_click=True)
         return
     shift = answer.open_shift
     if answer.outcome != staffing_pb2.CLAIM_OUTCOME_AWARDED:
@@ -207,11 +196,7 @@ async def cancel(ack: AsyncAck, action: dict, respond: AsyncRespond, client: Asy
     try:
         answer = await staffing.cancel_open_shift(action.get("value", ""))
     except ServiceCallError as error:
-        problem = refusal_text(error)
-        if problem is None:
-            raise
-        await respond(response_type="ephemeral", replace_original=False,
-                      blocks=error_blocks(problem), text=problem)
+        await answer_refusal(error, respond, in_place_of_click=True)
         return
     shift = answer.open_shift
     if not answer.cancelled:  # a second click: it was cancelled already, nothing to post

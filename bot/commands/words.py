@@ -4,7 +4,9 @@ import re
 from datetime import date
 
 import grpc
+from slack_bolt.async_app import AsyncRespond
 
+from bot.blocks.messages import error_blocks
 from bot.clients import ServiceCallError
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -33,3 +35,15 @@ def refusal_text(error: ServiceCallError) -> str | None:
                       grpc.StatusCode.FAILED_PRECONDITION):
         return error.details
     return None
+
+
+async def answer_refusal(error: ServiceCallError, respond: AsyncRespond, *,
+                         in_place_of_click: bool = False) -> None:
+    """Tell the person, ephemerally, why the service refused; re-raise a real failure (the one
+    error handler answers it with a reference). `in_place_of_click`: the answer to a button,
+    which must not replace the message the button was on."""
+    problem = refusal_text(error)
+    if problem is None:
+        raise error
+    extra = {"replace_original": False} if in_place_of_click else {}
+    await respond(response_type="ephemeral", blocks=error_blocks(problem), text=problem, **extra)
