@@ -10,6 +10,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+SQLITE_POOL_SIZE = 16
+
 
 def create_db_engine(database_url: str) -> Engine:
     """An engine for `database_url`; a SQLite file's folder is created, foreign keys enforced."""
@@ -19,7 +21,11 @@ def create_db_engine(database_url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    # As many pooled connections as a gRPC server has worker threads (clinops.rpc.create_server's
+    # 16): with the default 5 (+10 overflow, closed on return) a busy server kept opening and
+    # closing SQLite connections and its 16th call waited for one (BENCHMARKS.md, /shift-gap).
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                           pool_size=SQLITE_POOL_SIZE)
 
     @event.listens_for(engine, "connect")
     def _enforce_foreign_keys(connection, _record) -> None:  # noqa: ANN001 - DBAPI objects

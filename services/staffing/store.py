@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, Row, bindparam, case, delete, func, select, update
+from sqlalchemy import Dialect, Engine, Select, bindparam, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -154,18 +155,61 @@ _ASSIGNMENTS_OF_SHIFT = select(
 
 
 
-def _census_of(row: Row | None) -> Census | None:
+class _FixedRead:
+    """A fixed SELECT run on a pooled DBAPI connection, its binds and columns converted by the
+    statement's own SQLAlchemy types (so SQLite's text dates come back as dates, as they would
+    through Core).
+
+    /shift-gap makes these two reads per call under load; Core's execution context, parameter
+    and row processing cost more than the queries themselves (BENCHMARKS.md). Compiled once per
+    dialect, on first use.
+    """
+
+    def __init__(self, statement: Select, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positions = compiled.positiontup if compiled.positional else None
+        self.binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                      for name, bind in compiled.binds.items()}
+        processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                      for column in statement.selected_columns]
+        self.columns = [(i, p) for i, p in enumerate(processors) if p is not None]
+
+    def rows(self, connection: Any, values: dict[str, Any]) -> list[list[Any]]:
+        """The statement's rows for `values`, on a DBAPI connection from the engine's pool."""
+        converted = {name: (self.binds[name](value) if self.binds.get(name) else value)
+                     for name, value in values.items()}
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self.sql, [converted[name] for name in self.positions]
+                           if self.positions is not None else converted)
+            found = [list(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+        for row in found:
+            for index, process in self.columns:
+                row[index] = process(row[index])
+        return found
+
+
+def _census_of(row: Sequence[Any] | None) -> Census | None:
     if row is None:
         return None
-    return Census(row.patients, row.critical_care_patients, row.trauma_patients,
-                  row.occupied_rooms, row.recorded_at, row.recorded_by)
+    return Census(*row)
 
 
-def _assignment_of(row: Row) -> Assignment:
-    return Assignment(staff_id=row.staff_id, unit_id=row.unit_id, date=row.shift_date,
-                      shift=Shift(row.shift), duty=Duty(row.duty),
-                      carries_patients=row.carries_patients, role=Role(row.role),
-                      display_name=row.display_name)
+# Enum members by value: Enum.__call__ per column per row was a fifth of building the rows.
+_SHIFTS = {member.value: member for member in Shift}
+_DUTIES = {member.value: member for member in Duty}
+_ROLES = {member.value: member for member in Role}
+
+
+def _assignment_of(row: Sequence[Any]) -> Assignment:
+    staff_id, unit_id, shift_date, shift, duty, carries_patients, role, display_name = row
+    return Assignment(staff_id=staff_id, unit_id=unit_id, date=shift_date,
+                      shift=_SHIFTS[shift], duty=_DUTIES[duty],
+                      carries_patients=bool(carries_patients), role=_ROLES[role],
+                      display_name=display_name)
 
 
 class StaffingStore:
@@ -179,6 +223,7 @@ class StaffingStore:
         # /shift-gap reads one, so it is kept instead of re-read with its grid on each call.
         self._units: dict[str, Unit] = {}
         self._units_written = 0  # a read that began before a unit write is not cached
+        self._fixed_reads: tuple[_FixedRead, _FixedRead] | None = None
 
     @classmethod
     def open(cls, database_url: str = DEFAULT_DATABASE_URL) -> StaffingStore:
@@ -431,10 +476,20 @@ class StaffingStore:
         # Both reads on one pooled connection: each checkout (and its reset) cost as much as a
         # query, and under 16 concurrent calls every extra GIL hand-off counts (BENCHMARKS.md).
         where = {"unit_id": normalise_unit_id(unit_id), "day": day, "shift": shift.value}
-        with self.engine.connect() as connection:
-            census = connection.execute(_CENSUS_OF_SHIFT, where).first()
-            rows = connection.execute(_ASSIGNMENTS_OF_SHIFT, where).all()
-        return _census_of(census), [_assignment_of(r) for r in rows]
+        census_read, assignments_read = self._shift_reads()
+        connection = self.engine.raw_connection()
+        try:
+            census = census_read.rows(connection, where)
+            rows = assignments_read.rows(connection, where)
+        finally:
+            connection.close()  # back to the pool, which rolls back what the reads began
+        return _census_of(census[0] if census else None), [_assignment_of(r) for r in rows]
+
+    def _shift_reads(self) -> tuple[_FixedRead, _FixedRead]:
+        if self._fixed_reads is None:
+            self._fixed_reads = (_FixedRead(_CENSUS_OF_SHIFT, self.engine.dialect),
+                                 _FixedRead(_ASSIGNMENTS_OF_SHIFT, self.engine.dialect))
+        return self._fixed_reads
 
 
     # Unit policy for open shifts
