@@ -89,6 +89,12 @@ def _import(args: argparse.Namespace) -> int:
     return import_main(args)
 
 
+def _setup(args: argparse.Namespace) -> int:
+    from clinops.site import main as setup_main
+
+    return setup_main(args)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="clinops", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -105,15 +111,22 @@ def parser() -> argparse.ArgumentParser:
     imports = commands.add_parser(
         "import", help="a supply-cabinet or receiving-dock CSV, or a certification CSV/FHIR "
                        "file, all or nothing")
-    imports.add_argument("kind", choices=("supplies", "receipts", "training"),
+    imports.add_argument("kind", choices=("supplies", "receipts", "training", "assignments"),
                          help="supplies: cabinet counts and consumption (CSV); receipts: "
                               "deliveries received against purchase orders (CSV); "
-                              "training: certification records (CSV or FHIR JSON)")
+                              "training: certification records (CSV or FHIR JSON); "
+                              "assignments: the roster, into staffing's database (CSV)")
     imports.add_argument("file", type=Path, help="docs/imports.md lists what is accepted")
     imports.add_argument("--as", dest="caller", metavar="SLACK_TEAM:SLACK_USER",
                          help="who imports; the service checks they may (e.g. T0CLINOPS:U0EDU001)")
     imports.add_argument("--deadline", type=float, default=30.0, metavar="SECONDS",
                          help="how long to wait for the service (default 30)")
+    setup = commands.add_parser(
+        "setup", help="load a site file (facilities, units, staff, supplies) into the services' "
+                      "databases; docs/setup.md")
+    setup.add_argument("file", type=Path, help="the site file (YAML), e.g. docs/samples/site.yml")
+    setup.add_argument("--service", action="append", choices=SERVICES,
+                       help="only this service's database (repeatable; default all three)")
     return root
 
 
@@ -134,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _demo,
         "check": lambda: _check(["--service", args.service] if args.service else []),
         "import": lambda: _import(args),
+        "setup": lambda: _setup(args),
     }[args.command]
     try:
         return run() or 0

@@ -563,8 +563,13 @@ def main(args: argparse.Namespace, *, out: Callable[[str], None] = print) -> int
     if not args.deadline > 0:
         out("--deadline must be more than 0 seconds")
         return 1
-    outcome = run(args.kind, args.file, caller_text=args.caller,
-                  deadline_seconds=args.deadline)
+    if args.kind == "assignments":
+        from clinops import roster
+
+        outcome = roster.run(args.file)
+    else:
+        outcome = run(args.kind, args.file, caller_text=args.caller,
+                      deadline_seconds=args.deadline)
     for line in outcome.lines:
         out(line)
     return 0 if outcome.ok else 1

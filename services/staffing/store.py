@@ -444,14 +444,21 @@ class StaffingStore:
 
     def add_assignment(self, assignment: Assignment) -> None:
         """Put a person on a unit's shift (replacing their assignment for that shift)."""
-        key = (assignment.staff_id, assignment.date, assignment.shift.value)
+        self.add_assignments([assignment])
+
+    def add_assignments(self, assignments: Iterable[Assignment]) -> None:
+        """Put each person on their shift (replacing what they had), all in one transaction."""
         with self._session() as session, session.begin():
-            row = session.get(AssignmentRow, key) or AssignmentRow(
-                staff_id=key[0], shift_date=key[1], shift=key[2]
-            )
-            row.unit_id = normalise_unit_id(assignment.unit_id)
-            row.duty, row.carries_patients = assignment.duty.value, assignment.carries_patients
-            session.add(row)
+            for assignment in assignments:
+                key = (assignment.staff_id, assignment.date, assignment.shift.value)
+                row = session.get(AssignmentRow, key) or AssignmentRow(
+                    staff_id=key[0], shift_date=key[1], shift=key[2]
+                )
+                row.unit_id = normalise_unit_id(assignment.unit_id)
+                row.duty = assignment.duty.value
+                row.carries_patients = assignment.carries_patients
+                session.add(row)
+                session.flush()  # a second row for the same shift finds this one
 
     def remove_assignments(self, unit_id: str, day: date, shift: Shift) -> None:
         with self._session() as session, session.begin():
