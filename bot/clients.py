@@ -177,7 +177,8 @@ class StaffingClient(ServiceClient):
     async def get_shift_gaps(
         self, request: staffing_pb2.GetShiftGapsRequest
     ) -> staffing_pb2.GetShiftGapsResponse:
-        return await self.call(self.stub.GetShiftGaps, request)
+        # A read: staffing keeps no answer for it, so no idempotency key is hashed or sent.
+        return await self.call(self.stub.GetShiftGaps, request, idempotency_key="")
 
     async def list_units(self) -> list[staffing_pb2.Unit]:
         response = await self.call(self.stub.ListUnits, staffing_pb2.ListUnitsRequest())
