@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from services.staffing import model as staffing_model
 from services.staffing.model import (
@@ -56,6 +63,14 @@ def _choice(kind: type, noun: str, value: Any) -> Any:
     except ValueError:
         known = ", ".join(member.value for member in kind)
         raise ValueError(f"unknown {noun} {value!r}; known: {known}") from None
+
+
+def _named(kind: type, noun: str) -> BeforeValidator:
+    return BeforeValidator(lambda value: _choice(kind, noun, value))
+
+
+CategoryName = Annotated[UnitCategory, _named(UnitCategory, "category")]
+DutyName = Annotated[Duty, _named(Duty, "duty")]
 
 
 def _slack(pattern: re.Pattern[str], noun: str, example: str, value: str) -> str:
@@ -118,7 +133,7 @@ class UnitIn(_Entry):
     id: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1)
     facility: str = Field(min_length=1)
-    category: UnitCategory
+    category: CategoryName
     slack_channel: str
     jurisdiction: str = "US-CA"
     patients_per_nurse: int | None = Field(default=None, ge=1)
@@ -135,11 +150,6 @@ class UnitIn(_Entry):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
-
-    @field_validator("category", mode="before")
-    @classmethod
-    def _category(cls, value: Any) -> UnitCategory:
-        return _choice(UnitCategory, "category", value)
 
     @field_validator("award_mode", mode="before")
     @classmethod
@@ -172,8 +182,8 @@ class StaffIn(_Entry):
     home_unit: str | None = None
     slack_team: str
     slack_user: str
-    duties: tuple[Duty, ...] = ()
-    oriented_categories: tuple[UnitCategory, ...] = ()
+    duties: tuple[DutyName, ...] = ()
+    oriented_categories: tuple[CategoryName, ...] = ()
 
     @field_validator("role", mode="before")
     @classmethod
@@ -184,17 +194,6 @@ class StaffIn(_Entry):
     @classmethod
     def _employment(cls, value: Any) -> EmploymentType:
         return _choice(EmploymentType, "employment type", value)
-
-    @field_validator("duties", mode="before")
-    @classmethod
-    def _duties(cls, value: Any) -> Any:
-        return [_choice(Duty, "duty", d) for d in value] if isinstance(value, list) else value
-
-    @field_validator("oriented_categories", mode="before")
-    @classmethod
-    def _oriented(cls, value: Any) -> Any:
-        return ([_choice(UnitCategory, "category", c) for c in value]
-                if isinstance(value, list) else value)
 
     @field_validator("home_unit")
     @classmethod
