@@ -563,15 +563,21 @@ def load_training(site: Site, store: Any) -> dict[str, Tally]:
 
 # ---- the command -----------------------------------------------------------------------------
 
-def _open_store(service: str) -> Any:
-    """The service's store on the database its settings name, migrated first."""
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _open_store(service: str) -> tuple[Any, str]:
+    """The service's store on the database its settings name (migrated first), and that name."""
     if service == "staffing":
         from services.staffing.config import StaffingSettings
         from services.staffing.store import StaffingStore, migrate
 
         url = StaffingSettings().database_url
         migrate(url)
-        return StaffingStore.open(url)
+        return StaffingStore.open(url), _shown(url)
     if service == "supplies":
         from services.supplies.config import SuppliesSettings
         from services.supplies.store import SuppliesStore
@@ -579,14 +585,14 @@ def _open_store(service: str) -> Any:
 
         url = SuppliesSettings().database_url
         migrate_supplies(url)
-        return SuppliesStore.open(url)
+        return SuppliesStore.open(url), _shown(url)
     from services.training.config import TrainingSettings
     from services.training.store import TrainingStore
     from services.training.store import migrate as migrate_training
 
     url = TrainingSettings().database_url
     migrate_training(url)
-    return TrainingStore.open(url)
+    return TrainingStore.open(url), _shown(url)
 
 
 def load(site: Site, service: str, store: Any, *, now: datetime) -> dict[str, Tally]:
@@ -613,7 +619,8 @@ def run(path: Path, services: Sequence[str], *,
     # Staffing first: its checks against the database (ratio table, facility zones) come
     # before the other services are written.
     for service in [s for s in SERVICES if s in services]:
-        store = _open_store(service)
+        store, database = _open_store(service)
+        report.lines.append(f"{service} database: {database}")
         try:
             report.add(service, load(site, service, store, now=now or datetime.now(UTC)))
         except SiteFileError as error:

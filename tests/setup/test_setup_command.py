@@ -71,6 +71,9 @@ def test_a_hospital_loaded_from_its_site_file_and_roster_is_what_the_services_an
         databases: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     code, lines = clinops(capsys, "setup", str(SAMPLES / "site.yml"))
     assert code == 0, lines
+    # Where each part went, so a wrong or missing database setting shows.
+    assert f"staffing database: {databases['staffing'].split('?')[0]}" in {
+        line.split("?")[0] for line in lines}
     assert "staffing units: 3 added, 0 updated, 0 unchanged" in lines
     assert "staffing staff: 10 added, 0 updated, 0 unchanged" in lines
     assert "supplies par levels: 3 added, 0 updated, 0 unchanged" in lines
@@ -133,7 +136,8 @@ def test_loading_the_same_file_again_changes_nothing_and_a_change_is_an_update(
     assert clinops(capsys, "setup", str(SAMPLES / "site.yml"))[0] == 0
     code, lines = clinops(capsys, "setup", str(SAMPLES / "site.yml"))
     assert code == 0
-    assert all(" 0 added, 0 updated, " in line for line in lines), lines
+    counts = [line for line in lines if " added, " in line]
+    assert len(counts) == 10 and all(" 0 added, 0 updated, " in line for line in counts), lines
     assert "supplies approvers: 0 added, 0 updated, 4 unchanged" in lines
 
     document = yaml.safe_load((SAMPLES / "site.yml").read_text(encoding="utf-8"))
