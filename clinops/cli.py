@@ -109,13 +109,13 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="state of every component; exit 1 if any is down")
     check.add_argument("--service", choices=SERVICES, help="only this service's gRPC health")
     imports = commands.add_parser(
-        "import", help="a supply-cabinet or receiving-dock CSV, or a certification CSV/FHIR "
-                       "file, all or nothing")
+        "import", help="a supply-cabinet, receiving-dock or roster CSV, or a certification "
+                       "CSV/FHIR file, all or nothing")
     imports.add_argument("kind", choices=("supplies", "receipts", "training", "assignments"),
                          help="supplies: cabinet counts and consumption (CSV); receipts: "
                               "deliveries received against purchase orders (CSV); "
                               "training: certification records (CSV or FHIR JSON); "
-                              "assignments: the roster, into staffing's database (CSV)")
+                              "assignments: who works which unit's shift (CSV)")
     imports.add_argument("file", type=Path, help="docs/imports.md lists what is accepted")
     imports.add_argument("--as", dest="caller", metavar="SLACK_TEAM:SLACK_USER",
                          help="who imports; the service checks they may (e.g. T0CLINOPS:U0EDU001)")

@@ -508,7 +508,7 @@ def _targets() -> tuple[dict[str, str], grpc.ChannelCredentials | None]:
             raise
         settings = BotSettings(SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET="")
     return ({"supplies": settings.supplies_target, "receipts": settings.supplies_target,
-             "training": settings.training_target},
+             "training": settings.training_target, "assignments": settings.staffing_target},
             settings.service_credentials())
 
 
@@ -566,7 +566,9 @@ def main(args: argparse.Namespace, *, out: Callable[[str], None] = print) -> int
     if args.kind == "assignments":
         from clinops import roster
 
-        outcome = roster.run(args.file)
+        targets, credentials = _targets()
+        outcome = roster.run(args.file, caller_text=args.caller, target=targets["assignments"],
+                             credentials=credentials, deadline_seconds=args.deadline)
     else:
         outcome = run(args.kind, args.file, caller_text=args.caller,
                       deadline_seconds=args.deadline)

@@ -1,29 +1,36 @@
 """`clinops import assignments FILE.csv`: who works which unit's shift, from a scheduling export,
-written into staffing's database all or nothing.
+sent to staffing's ImportAssignments, all or nothing.
 
-There is no ImportAssignments RPC yet: like `clinops setup`, this runs where staffing runs and
-writes with staffing's own store on the database its settings name (whoever can run it there
-already holds the database). Each rejected row is named with its reason, and with any rejected
-row nothing is written. The same file loaded again changes nothing: a person has one assignment
-per date and shift, which a later file replaces. docs/setup.md lists the columns.
+The file is read here only far enough to send it (columns, dates, shift and duty names). Staffing
+checks the rest — the person and the unit exist, the caller (`--as`) is the unit's charge nurse or
+manager or a house supervisor, nobody twice on one shift — and writes every row or none. The same
+file loaded again changes nothing: a person has one assignment per date and shift, which a later
+file replaces. docs/setup.md lists the columns.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from pathlib import Path
 
+import grpc
+
+from clinops import rpc
 from clinops.imports import (
+    DEFAULT_DEADLINE_SECONDS,
     ImportFileError,
     Outcome,
     Rejected,
     _columns,
     _reader,
+    _refusal,
     _rejections,
+    parse_caller,
     parse_day,
     read_text,
 )
@@ -39,6 +46,8 @@ ASSIGNMENT_COLUMNS: dict[str, tuple[str, ...]] = {
                          "takes_patients"),
 }
 REQUIRED = ("staff_id", "unit", "date", "shift")
+SHIFTS = ("DAY", "NIGHT")
+DUTIES = ("STAFF", "CHARGE", "MANAGER", "SUPERVISOR", "TRIAGE", "EDUCATOR")
 YES = {"yes", "y", "true", "t", "1"}
 NO = {"no", "n", "false", "f", "0"}
 
@@ -50,21 +59,17 @@ class AssignmentIn:
     unit_id: str
     day: date
     shift: str
-    duty: str
-    carries_patients: bool
+    duty: str  # "": staffing's default (STAFF)
+    carries_patients: bool | None  # None: staffing decides from the duty
 
 
-def read_assignments_csv(content: bytes, name: str, *, staff_ids: set[str],
-                         unit_ids: Sequence[str]) -> tuple[list[AssignmentIn], list[Rejected]]:
-    """Rows checked against staffing's directory and units; the rejected ones with why."""
-    from services.staffing.model import Duty, Shift
-
+def read_assignments_csv(content: bytes, name: str = "the file"
+                         ) -> tuple[list[AssignmentIn], list[Rejected]]:
+    """Roster rows, and the rows that cannot even be sent (with why)."""
     rows, header = _reader(read_text(content, name), name)
     columns = _columns(header, ASSIGNMENT_COLUMNS, REQUIRED, name)
-    units = {u.upper() for u in unit_ids}
     good: list[AssignmentIn] = []
     rejected: list[Rejected] = []
-    first_row: dict[tuple[str, date, str], int] = {}
     number = 0
     try:
         for cells in rows:
@@ -75,13 +80,6 @@ def read_assignments_csv(content: bytes, name: str, *, staff_ids: set[str],
                      for column, index in columns.items()}
             problems = [f"{column.replace('_', ' ')} is missing" for column in REQUIRED
                         if not value[column]]
-            staff_id, unit_id = value["staff_id"], value["unit"].upper()
-            if staff_id and staff_id not in staff_ids:
-                problems.append(f"no staff member {staff_id!r} in staffing (load the site "
-                                "file first)")
-            if unit_id and unit_id not in units:
-                problems.append(f"unknown unit {value['unit']!r}; known: "
-                                f"{', '.join(sorted(units)) or 'none'}")
             day = None
             if value["date"]:
                 try:
@@ -89,28 +87,20 @@ def read_assignments_csv(content: bytes, name: str, *, staff_ids: set[str],
                 except ValueError as error:
                     problems.append(str(error))
             shift = value["shift"].upper()
-            if shift and shift not in Shift.__members__:
+            if shift and shift not in SHIFTS:
                 problems.append(f"shift {value['shift']!r} is not DAY or NIGHT")
-            duty = (value.get("duty") or "STAFF").upper()
-            if duty not in Duty.__members__:
-                problems.append(f"duty {value['duty']!r} is not one of "
-                                f"{', '.join(Duty.__members__)}")
+            duty = (value.get("duty") or "").upper()
+            if duty and duty not in DUTIES:
+                problems.append(f"duty {value['duty']!r} is not one of {', '.join(DUTIES)}")
             carries = (value.get("carries_patients") or "").lower()
             if carries and carries not in YES | NO:
                 problems.append(f"carries patients {value['carries_patients']!r} is not "
                                 "yes or no")
-            if day is not None and staff_id and shift:
-                earlier = first_row.setdefault((staff_id, day, shift), number)
-                if earlier != number:
-                    problems.append(f"{staff_id} is already on the {day} {shift} shift "
-                                    f"in row {earlier}")
             if problems or day is None:
                 rejected.append(Rejected(f"row {number}", "; ".join(problems)))
                 continue
-            # The charge nurse and the triage nurse carry no patients unless the file says so.
-            carries_patients = carries in YES if carries else duty == "STAFF"
-            good.append(AssignmentIn(number, staff_id, unit_id, day, shift, duty,
-                                     carries_patients))
+            good.append(AssignmentIn(number, value["staff_id"], value["unit"], day, shift, duty,
+                                     carries in YES if carries else None))
     except csv.Error as error:
         raise ImportFileError(f"{name} is not valid CSV near row {number + 1}: {error}") from None
     if not good and not rejected:
@@ -118,42 +108,68 @@ def read_assignments_csv(content: bytes, name: str, *, staff_ids: set[str],
     return good, rejected
 
 
-def import_assignments(content: bytes, name: str, store: Any) -> Outcome:
-    """Check every row against the store's staff and units; write them all or none."""
-    from services.staffing.model import Assignment, Duty, Shift
+def import_assignments(rows: Sequence[AssignmentIn], *, channel: grpc.Channel,
+                       caller: rpc.Caller, deadline_seconds: float, target: str = "staffing",
+                       idempotency_key: str = "") -> Outcome:
+    """Send the rows to ImportAssignments; staffing writes all of them or none."""
+    from clinops.common.v1 import common_pb2
+    from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 
+    request = staffing_pb2.ImportAssignmentsRequest(rows=[
+        staffing_pb2.AssignmentRow(
+            staff_id=r.staff_id, unit_id=r.unit_id,
+            date=common_pb2.Date(year=r.day.year, month=r.day.month, day=r.day.day),
+            shift=common_pb2.Shift.Value(f"SHIFT_{r.shift}"),
+            duty=staffing_pb2.Duty.Value(f"DUTY_{r.duty}") if r.duty else 0,
+            carries_patients=bool(r.carries_patients),
+            has_carries_patients=r.carries_patients is not None)
+        for r in rows])
     try:
-        rows, rejected = read_assignments_csv(
-            content, name, staff_ids={m.staff_id for m in store.list_staff()},
-            unit_ids=[u.unit_id for u in store.list_units()])
-    except ImportFileError as error:
-        return Outcome(False, [str(error), "nothing was written"])
-    if rejected:
-        return _rejections(rejected)
-    store.add_assignments(Assignment(
-        staff_id=r.staff_id, unit_id=r.unit_id, date=r.day, shift=Shift(r.shift),
-        duty=Duty(r.duty), carries_patients=r.carries_patients) for r in rows)
-    shifts = Counter((r.unit_id, r.day, r.shift) for r in rows)
-    lines = [f"{len(rows)} assignment{'' if len(rows) == 1 else 's'} written"]
+        answer = staffing_pb2_grpc.StaffingServiceStub(channel).ImportAssignments(
+            request, timeout=deadline_seconds,
+            metadata=rpc.caller_metadata(caller) + rpc.idempotency_metadata(idempotency_key))
+    except grpc.RpcError as error:
+        return _refusal("staffing", target, error)
+    if answer.rejected:
+        return _rejections([Rejected(f"row {rows[r.row_number - 1].row}", r.reason)
+                            for r in answer.rejected])
+    shifts = Counter((r.unit_id.strip().upper(), r.day, r.shift) for r in rows)
+    lines = [f"{answer.rows_written} assignment{'' if answer.rows_written == 1 else 's'} "
+             "written"]
     lines += [f"  {unit} {day} {shift}: {count} on duty"
               for (unit, day, shift), count in sorted(shifts.items())]
     return Outcome(True, lines)
 
 
-def run(path: Any) -> Outcome:
-    """Read `path` and write it into the staffing database the settings name (migrated)."""
-    from services.staffing.config import StaffingSettings
-    from services.staffing.store import StaffingStore, migrate
+def roster_key(path: Path, content: bytes, caller: rpc.Caller) -> str:
+    """One export file (path, content, modification time) sent by one person: one import, so a
+    rerun after a timeout gets the first answer. A re-export, even identical, is sent again."""
+    try:
+        modified = str(path.stat().st_mtime_ns)
+    except OSError:
+        modified = ""
+    digest = hashlib.sha256(b"\0".join((content, modified.encode(), str(path.resolve()).encode(),
+                                         caller.slack_team_id.encode(),
+                                         caller.slack_user_id.encode()))).hexdigest()
+    return f"import:assignments:{digest[:40]}"
 
+
+def run(path: Path, *, caller_text: str | None, target: str,
+        credentials: grpc.ChannelCredentials | None,
+        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS) -> Outcome:
+    """Read `path` and send it to staffing at `target` as the caller."""
     try:
-        content = path.read_bytes()
-    except OSError as error:
-        return Outcome(False, [f"cannot read {path}: {error.strerror or error}",
-                               "nothing was written"])
-    url = StaffingSettings().database_url
-    migrate(url)
-    store = StaffingStore.open(url)
-    try:
-        return import_assignments(content, path.name, store)
-    finally:
-        store.close()
+        caller = parse_caller(caller_text)
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
+        rows, rejected = read_assignments_csv(content, path.name)
+    except ImportFileError as error:
+        return Outcome(False, [str(error), "nothing was written"])
+    if rejected:
+        return _rejections(rejected)
+    with rpc.client_channel(target, credentials) as channel:
+        return import_assignments(rows, channel=channel, caller=caller,
+                                  deadline_seconds=deadline_seconds, target=target,
+                                  idempotency_key=roster_key(path, content, caller))

@@ -14,7 +14,7 @@ from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import SqlResponseMemo
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
-from services.staffing import candidates, escalation, usecases
+from services.staffing import candidates, escalation, roster, usecases
 from services.staffing import outbox as staffing_outbox
 from services.staffing.config import StaffingSettings
 from services.staffing.eligibility import ClaimRules
@@ -35,6 +35,7 @@ from services.staffing.errors import (
 )
 from services.staffing.model import (
     Census,
+    Duty,
     Finding,
     OpenShift,
     RelativeDay,
@@ -51,7 +52,7 @@ SERVICE_NAME = staffing_pb2.DESCRIPTOR.services_by_name["StaffingService"].full_
 # A repeated idempotency key on these gets the first answer back (clinops.rpc).
 MUTATING_METHODS = tuple(f"/{SERVICE_NAME}/{name}" for name in (
     "RecordCensus", "ReportGap", "ClaimOpenShift", "ConfirmClaim", "OfferOpenShift",
-    "SetOpenShiftMessage", "CancelOpenShift"))
+    "SetOpenShiftMessage", "CancelOpenShift", "ImportAssignments"))
 log = logging.getLogger(__name__)
 DEFAULT_ESCALATION_WAIT = timedelta(minutes=30)
 
@@ -473,6 +474,33 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
                     carries_patients=s.assignment.carries_patients,
                 ) for s in scheduled
             ])
+
+
+    def ImportAssignments(self, request, context):  # noqa: ANN001, ANN201, N802
+        caller = rpc.caller_from(context)
+        with _domain_errors(context):
+            rows = [_roster_row(row, f"rows[{n}]") for n, row in enumerate(request.rows)]
+            result = roster.import_assignments(
+                rows=rows, slack_team_id=caller.slack_team_id,
+                slack_user_id=caller.slack_user_id, store=self.store, clock=self.clock)
+            return staffing_pb2.ImportAssignmentsResponse(
+                rows_written=result.written, rejected=[
+                    staffing_pb2.RejectedAssignment(row_number=number, reason=reason)
+                    for number, reason in result.rejected])
+
+
+def _roster_row(row: staffing_pb2.AssignmentRow, field: str) -> roster.RosterRow:
+    on = None
+    if row.HasField("date") and (row.date.year or row.date.month or row.date.day):
+        found = _day(common_pb2.DaySpec(date=row.date), field)
+        on = found if isinstance(found, date) else None
+    shift = _enum_name(common_pb2.Shift, row.shift, "SHIFT_", f"{field}.shift")
+    duty = _enum_name(staffing_pb2.Duty, row.duty, "DUTY_", f"{field}.duty")
+    return roster.RosterRow(
+        staff_id=row.staff_id, unit_id=row.unit_id, date=on,
+        shift=None if shift == "UNSPECIFIED" else Shift(shift),
+        duty=None if duty == "UNSPECIFIED" else Duty(duty),
+        carries_patients=row.carries_patients if row.has_carries_patients else None)
 
 
 class _Unchecked:

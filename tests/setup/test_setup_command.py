@@ -31,6 +31,8 @@ SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"
 NOW = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # 10:00 on the 27th in California
 TIMEOUT = 5.0
 TEAM = "T0SIERRA"
+SUPERVISOR = f"{TEAM}:U0SV9001"  # Frank Duarte, house supervisor
+ICU_CHARGE = f"{TEAM}:U0SV1002"  # Sam Okoro
 
 
 def clinops(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
@@ -42,9 +44,18 @@ def as_caller(user: str) -> list[tuple[str, str]]:
     return rpc.caller_metadata(rpc.Caller(slack_team_id=TEAM, slack_user_id=user))
 
 
+@pytest.fixture(autouse=True)
+def _plaintext_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CLINOPS_TLS_ROOT_CERT_FILE", "CLINOPS_SERVICE_TOKEN",
+                 "CLINOPS_SERVICE_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @contextmanager
-def running(databases: dict[str, str]) -> Iterator[tuple[grpc.Channel, ...]]:
-    """The three servers on the databases setup wrote, and a channel to each."""
+def running(databases: dict[str, str],
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[grpc.Channel, ...]]:
+    """The three servers on the databases setup wrote, found as configured (CLINOPS_*_TARGET),
+    and a channel to each."""
     stores = (StaffingStore.open(databases["staffing"]),
               SuppliesStore.open(databases["supplies"]),
               TrainingStore.open(databases["training"]))
@@ -55,6 +66,8 @@ def running(databases: dict[str, str]) -> Iterator[tuple[grpc.Channel, ...]]:
         server, port = module.create_server(store=store, clock=clock)
         server.start()
         servers.append(server)
+        name = module.__name__.split(".")[1].upper()
+        monkeypatch.setenv(f"CLINOPS_{name}_TARGET", f"127.0.0.1:{port}")
         channels.append(grpc.insecure_channel(f"127.0.0.1:{port}"))
     try:
         yield tuple(channels)
@@ -68,7 +81,8 @@ def running(databases: dict[str, str]) -> Iterator[tuple[grpc.Channel, ...]]:
 
 
 def test_a_hospital_loaded_from_its_site_file_and_roster_is_what_the_services_answer(
-        databases: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+        databases: dict[str, str], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     code, lines = clinops(capsys, "setup", str(SAMPLES / "site.yml"))
     assert code == 0, lines
     # Where each part went, so a wrong or missing database setting shows.
@@ -80,12 +94,15 @@ def test_a_hospital_loaded_from_its_site_file_and_roster_is_what_the_services_an
     # Not named under 3N's receivers, ICU's charge nurse signs for ICU by default.
     assert "supplies receivers: 3 added, 0 updated, 0 unchanged" in lines
     assert "training staff: 10 added, 0 updated, 0 unchanged" in lines
-    code, lines = clinops(capsys, "import", "assignments", str(SAMPLES / "roster.csv"))
-    assert code == 0, lines
-    assert lines[0] == "6 assignments written"
-    assert "  ICU 2026-11-27 DAY: 4 on duty" in lines
 
-    with running(databases) as (staffing_channel, supplies_channel, training_channel):
+    with running(databases, monkeypatch) as (staffing_channel, supplies_channel,
+                                             training_channel):
+        # The house supervisor from the file imports the roster of both units.
+        code, lines = clinops(capsys, "import", "assignments", str(SAMPLES / "roster.csv"),
+                              "--as", SUPERVISOR)
+        assert code == 0, lines
+        assert lines[0] == "6 assignments written"
+        assert "  ICU 2026-11-27 DAY: 4 on duty" in lines
         staffing = staffing_pb2_grpc.StaffingServiceStub(staffing_channel)
         units = staffing.ListUnits(staffing_pb2.ListUnitsRequest(facility_id="RENO"),
                                    timeout=TIMEOUT).units
@@ -209,39 +226,94 @@ def test_a_facility_whose_units_live_in_another_zone_is_refused_before_anything_
         supplies.close()
 
 
-def test_a_roster_with_a_bad_row_writes_nothing_and_names_every_bad_row(
-        databases: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_a_roster_row_that_cannot_be_read_is_named_and_staffing_is_not_asked(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "Employee ID,Unit,Shift Date,Shift,Duty,Patient Assignment\n"
+        "E1003,ICU,11/27/2026,DAY,STAFF,yes\n"
+        "E1004,ICU,2026-11-27,EVENING,,\n"
+        "E2003,3N,2026-02-30,NIGHT,FLOAT,maybe\n"
+        ",3N,2026-11-28,NIGHT,,\n", encoding="utf-8")
+    # No staffing runs at all: the file is refused before anything is sent.
+    code, lines = clinops(capsys, "import", "assignments", str(roster), "--as", SUPERVISOR)
+    assert code == 1
+    assert lines == [
+        "row 2: shift 'EVENING' is not DAY or NIGHT",
+        "row 3: date '2026-02-30' is not YYYY-MM-DD or M/D/YYYY; duty 'FLOAT' is not one of "
+        "STAFF, CHARGE, MANAGER, SUPERVISOR, TRIAGE, EDUCATOR; carries patients 'maybe' is not "
+        "yes or no",
+        "row 4: staff id is missing",
+        "3 entries were rejected; nothing was written",
+    ]
+
+
+def test_staffing_rejects_each_roster_row_it_cannot_accept_and_writes_none(
+        databases: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     assert clinops(capsys, "setup", str(SAMPLES / "site.yml"))[0] == 0
     roster = tmp_path / "roster.csv"
     roster.write_text(
-        "Employee ID,Unit,Shift Date,Shift,Duty\n"
-        "E1003,ICU,11/27/2026,DAY,STAFF\n"
-        "E9999,ICU,2026-11-27,DAY,STAFF\n"
-        "E1004,5E,2026-11-27,EVENING,\n"
-        "E1003,ICU,2026-11-27,day,CHARGE\n"
-        "E2003,3N,2026-02-30,NIGHT,FLOAT\n", encoding="utf-8")
-    code, lines = clinops(capsys, "import", "assignments", str(roster))
-    assert code == 1
-    assert lines == [
-        "row 2: no staff member 'E9999' in staffing (load the site file first)",
-        "row 3: unknown unit '5E'; known: 3N, ICU, RENO-ED; shift 'EVENING' is not DAY or NIGHT",
-        "row 4: E1003 is already on the 2026-11-27 DAY shift in row 1",
-        "row 5: date '2026-02-30' is not YYYY-MM-DD or M/D/YYYY; duty 'FLOAT' is not one of "
-        "STAFF, CHARGE, MANAGER, SUPERVISOR, TRIAGE, EDUCATOR",
-        "4 entries were rejected; nothing was written",
-    ]
-    staffing = StaffingStore.open(databases["staffing"])
-    try:
-        assert staffing.assignments_for_staff("E1003", date(2026, 11, 1), date(2026, 11, 30)) \
-            == []
-    finally:
-        staffing.close()
-    # The same roster, twice, leaves each person on their shift once.
-    assert clinops(capsys, "import", "assignments", str(SAMPLES / "roster.csv"))[0] == 0
-    assert clinops(capsys, "import", "assignments", str(SAMPLES / "roster.csv"))[0] == 0
+        "staff_id,unit,date,shift\n"
+        "E1003,ICU,2026-11-27,DAY\n"
+        "E9999,ICU,2026-11-27,DAY\n"
+        "E1004,5E,2026-11-27,NIGHT\n"
+        "E1003,icu,2026-11-27,day\n"
+        "E2003,3N,2026-11-27,NIGHT\n", encoding="utf-8")
+    with running(databases, monkeypatch):
+        code, lines = clinops(capsys, "import", "assignments", str(roster), "--as", ICU_CHARGE)
+        assert code == 1
+        assert lines == [
+            "row 2: no staff member 'E9999'",
+            "row 3: unknown unit '5E'; known: 3N, ICU, RENO-ED",
+            "row 4: E1003 is already on the 2026-11-27 DAY shift in row 1",
+            "row 5: only the charge nurse or manager of 3N (or a house supervisor) can put "
+            "people on its shifts",
+            "4 entries were rejected; nothing was written",
+        ]
+        code, lines = clinops(capsys, "import", "assignments", str(roster), "--as",
+                              f"{TEAM}:U0NOBODY")
+        assert code == 1
+        assert lines == ["refused: You are not in the staff directory; ask your unit manager.",
+                         "nothing was written"]
+        # The ICU's own rows, from its charge nurse, twice: each person on the shift once.
+        roster.write_text("staff_id,unit,date,shift,duty\n"
+                          "E1002,ICU,2026-11-27,DAY,CHARGE\n"
+                          "E1003,ICU,2026-11-27,DAY,\n", encoding="utf-8")
+        for _ in range(2):
+            code, lines = clinops(capsys, "import", "assignments", str(roster), "--as",
+                                  ICU_CHARGE)
+            assert (code, lines[0]) == (0, "2 assignments written")
+            roster.touch()  # a new export of the same roster, not a retry
     staffing = StaffingStore.open(databases["staffing"])
     try:
         on_duty = staffing.assignments_for_shift("ICU", date(2026, 11, 27), Shift.DAY)
-        assert sorted(a.staff_id for a in on_duty) == ["E1002", "E1003", "E1004", "E3001"]
+        assert [(a.staff_id, a.duty.value, a.carries_patients) for a in
+                sorted(on_duty, key=lambda a: a.staff_id)] == [
+            ("E1002", "CHARGE", False), ("E1003", "STAFF", True)]
+        assert [e.outcome for e in staffing.audit_entries()
+                if e.action == "import_assignments"] == ["REJECTED", "WRITTEN", "WRITTEN"]
     finally:
         staffing.close()
+
+
+def test_import_assignments_refuses_malformed_requests_with_field_details(
+        databases: dict[str, str], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert clinops(capsys, "setup", str(SAMPLES / "site.yml"), "--service", "staffing")[0] == 0
+    with running(databases, monkeypatch) as (staffing_channel, _, _):
+        staffing = staffing_pb2_grpc.StaffingServiceStub(staffing_channel)
+        for request, field in (
+            (staffing_pb2.ImportAssignmentsRequest(), "rows"),
+            (staffing_pb2.ImportAssignmentsRequest(rows=[staffing_pb2.AssignmentRow(
+                staff_id="E1003", unit_id="ICU", shift=common_pb2.SHIFT_DAY,
+                date=common_pb2.Date(year=2026, month=13, day=1))]), "rows[0].date.month"),
+            (staffing_pb2.ImportAssignmentsRequest(rows=[staffing_pb2.AssignmentRow(
+                staff_id="E1003", unit_id="ICU", shift=7,
+                date=common_pb2.Date(year=2026, month=11, day=27))]), "rows[0].shift"),
+        ):
+            with pytest.raises(grpc.RpcError) as error:
+                staffing.ImportAssignments(request, timeout=TIMEOUT,
+                                           metadata=as_caller("U0SV9001"))
+            assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert field in rpc.field_violations(error.value)
