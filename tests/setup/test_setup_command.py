@@ -123,6 +123,12 @@ def test_a_hospital_loaded_from_its_site_file_and_roster_is_what_the_services_an
         assert {(d.display_name, d.counted) for d in gaps.on_duty} == {
             ("Sam Okoro", False), ("Priya Nair", True), ("Dev Patel", True),
             ("Tom Becker", False)}
+        # What /shift-gap ICU asks afterwards, as a staff nurse of the unit.
+        asked = staffing.GetShiftGaps(staffing_pb2.GetShiftGapsRequest(
+            unit_id="ICU", day=day, shift=common_pb2.SHIFT_DAY), timeout=TIMEOUT,
+            metadata=as_caller("U0SV1003"))
+        assert asked.census.patients == 6 and asked.gaps[0].gap == 1
+        assert "ICU" in asked.ratio_rule
 
         supplies = supplies_pb2_grpc.SuppliesServiceStub(supplies_channel)
         levels = supplies.GetStockStatus(supplies_pb2.GetStockStatusRequest(unit_id="ICU"),
