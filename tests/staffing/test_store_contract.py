@@ -123,9 +123,15 @@ def test_assignments_of_a_shift_carry_role_and_name(store: StaffingStore) -> Non
 def test_a_shift_on_record_is_its_census_and_who_is_on_it_read_together(
     store: StaffingStore,
 ) -> None:
-    store.record_census("ICU", SHIFT_DATE, Shift.DAY, Census(9, recorded_by="S1"))
+    recorded_at = datetime(2026, 11, 26, 14, 5, tzinfo=UTC)
+    store.record_census("ICU", SHIFT_DATE, Shift.DAY,
+                        Census(9, 2, 1, 8, recorded_at=recorded_at, recorded_by="S1"))
     census, on_duty = store.shift_on_record("icu", SHIFT_DATE, Shift.DAY)
-    assert census == store.get_census("ICU", SHIFT_DATE, Shift.DAY) and census.patients == 9
+    # Read on the DBAPI connection, yet typed as the Core reads are: a date, a UTC time, booleans.
+    assert census == store.get_census("ICU", SHIFT_DATE, Shift.DAY)
+    assert census == Census(9, 2, 1, 8, recorded_at=recorded_at, recorded_by="S1")
+    assert {a.date for a in on_duty} == {SHIFT_DATE}
+    assert {type(a.carries_patients) for a in on_duty} == {bool}
     assert on_duty == store.assignments_for_shift("ICU", SHIFT_DATE, Shift.DAY)
     assert [a.staff_id for a in on_duty] == ["S1", "S2", "S3", "S4", "S5"]
     assert store.shift_on_record("ICU", SHIFT_DATE, Shift.NIGHT) == (None, [])
