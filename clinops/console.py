@@ -903,7 +903,8 @@ async def run_demo(
         recorder = ServiceRecorder(staffing=clients.staffing, supplies=clients.supplies,
                                    slack=app.client, training=clients.training)
         notifier = Notifier(stream=InProcessEventStream(services.events), client=app.client,
-                            consumer="demo", pacer=ChannelPacer(0), recorder=recorder)
+                            consumer="demo", pacer=ChannelPacer(0), recorder=recorder,
+                            channels_side_by_side=False)
 
         async def announce() -> None:
             await asyncio.to_thread(services.hand_off.hand_off_pending)

@@ -94,7 +94,9 @@ class Notifier:
                  pacer: ChannelPacer | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
                  reclaim_idle_ms: int = DEFAULT_RECLAIM_IDLE_MS, batch: int = 50,
                  render: Callable[[Event], Post | None] = announcement,
-                 recorder: Recorder | None = None) -> None:
+                 recorder: Recorder | None = None, channels_side_by_side: bool = True) -> None:
+        """`channels_side_by_side=False`: one channel after another, in stream order (the demo
+        console, whose transcript and button numbers must come out the same every run)."""
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.stream, self.client, self.consumer = stream, client, consumer
@@ -102,6 +104,7 @@ class Notifier:
         self.max_attempts, self.reclaim_idle_ms, self.batch = (
             max_attempts, reclaim_idle_ms, batch)
         self.render, self.recorder = render, recorder
+        self.channels_side_by_side = channels_side_by_side
         self.posted = 0
         self.dead_lettered = 0
         self.failed_rounds = 0
@@ -133,7 +136,11 @@ class Notifier:
                 continue
             by_channel.setdefault(post.channel, []).append((entry, post))
         # Channels go out side by side; within one, strictly in stream order.
-        delivered = await asyncio.gather(*(self._deliver(items) for items in by_channel.values()))
+        if self.channels_side_by_side:
+            delivered = await asyncio.gather(*(self._deliver(items)
+                                               for items in by_channel.values()))
+        else:
+            delivered = [await self._deliver(items) for items in by_channel.values()]
         return settled + sum(delivered)
 
     async def _deliver(self, items: list[tuple[Entry, Post]]) -> int:

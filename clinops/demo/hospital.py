@@ -209,6 +209,11 @@ _CENSUS = (
     ("SDU", 1, "DAY", 6, 0, 0), ("SDU", 1, "NIGHT", 5, 0, 0),
 )
 
+# Last night's shift (still on duty until 07:00 this morning) as tonight's: the demo started
+# before 07:00 shows the shift in progress with its census and staff.
+_LAST_NIGHT = tuple((unit_id, -1, shift, *rest) for unit_id, day, shift, *rest in _CENSUS
+                    if day == 0 and shift == "NIGHT")
+
 # --- Staff ----------------------------------------------------------------------------------
 # Groups: a unit id (home unit), or FLOAT / EDUCATION / HOUSE (no home unit).
 # Oriented: unit categories; empty means the home unit's category.
@@ -454,6 +459,9 @@ _LOW_STOCK = {("ICU", "CHG-CLOTH"): "low", ("5T", "ECG-ELECTRODE"): "low",
 # Monday .. Sunday: admissions and procedures drop at weekends; the ED does not.
 _WEEKDAY_FACTOR = (1.08, 1.03, 1.0, 1.0, 1.02, 0.86, 0.82)
 _ED_WEEKDAY_FACTOR = (1.12, 1.02, 0.98, 0.97, 1.0, 1.0, 1.04)
+# The weekly pattern is laid out as if today were a Thursday, whatever day the demo starts, so
+# its figures (reorder points, pars, proposals) are the same on every day it runs.
+_PATTERN_TODAY = 3
 CONSUMPTION_DAYS = 90
 SERVICE_LEVEL_Z = 1.645  # 95 %, as in DESIGN.md
 _REVIEW_DAYS = 4  # par covers the lead time plus a few days between counts
@@ -469,7 +477,7 @@ def build_hospital(today: date) -> DemoHospital:
     )
     census = tuple(
         DemoCensus(unit_id, today + timedelta(days=day), shift, patients, critical, trauma)
-        for unit_id, day, shift, patients, critical, trauma in _CENSUS
+        for unit_id, day, shift, patients, critical, trauma in _CENSUS + _LAST_NIGHT
     )
     staff, assignments = _build_staff(today, {u.unit_id: u.category for u in units})
     items = tuple(DemoItem(*row) for row in _ITEMS)
@@ -519,14 +527,16 @@ def _assignments(person: DemoStaff, schedule: str, today: date) -> list[DemoAssi
     shifts = []
     for token in schedule.split():
         day, shift, unit_id, code = _TOKEN.match(token).groups()
-        on = today + timedelta(days=int(day))
-        if code == "m" and on.weekday() >= 5:
-            continue  # managers work weekdays
-        duty, carries = _DUTY_CODES.get(code, ("STAFF", person.role != "UNIT_CLERK"))
-        shifts.append(DemoAssignment(
-            person.staff_id, unit_id or person.home_unit_id, on,
-            "DAY" if shift == "D" else "NIGHT", duty, carries,
-        ))
+        # Tonight's crew also worked last night (on duty until 07:00 this morning).
+        days = (-1, 0) if (day, shift) == ("0", "N") else (int(day),)
+        for on in (today + timedelta(days=d) for d in days):
+            if code == "m" and on.weekday() >= 5:
+                continue  # managers work weekdays
+            duty, carries = _DUTY_CODES.get(code, ("STAFF", person.role != "UNIT_CLERK"))
+            shifts.append(DemoAssignment(
+                person.staff_id, unit_id or person.home_unit_id, on,
+                "DAY" if shift == "D" else "NIGHT", duty, carries,
+            ))
     return shifts
 
 
@@ -586,7 +596,8 @@ def _consumption(today: date, daily_use: dict[str, dict[str, float]],
         day = today - timedelta(days=offset)
         for unit_id, uses in daily_use.items():
             factors = _ED_WEEKDAY_FACTOR if unit_id == "ED" else _WEEKDAY_FACTOR
-            busy = factors[day.weekday()] * rng.uniform(0.88, 1.12)  # census swings
+            weekday = (_PATTERN_TODAY - offset) % 7
+            busy = factors[weekday] * rng.uniform(0.88, 1.12)  # census swings
             for sku, mean in uses.items():
                 rows.append(DemoConsumption(unit_id, sku, day, _poisson(rng, mean * busy)))
     return tuple(rows)

@@ -74,8 +74,10 @@ def test_the_same_date_builds_the_same_hospital():
 
 def test_dates_move_with_today():
     later = build_hospital(TODAY + timedelta(days=40))
-    assert {c.date for c in later.census} == {TODAY + timedelta(days=40), TOMORROW +
-                                              timedelta(days=40)}
+    # Last night (on duty until 07:00 today), today and tomorrow.
+    assert {c.date for c in later.census} == {TODAY + timedelta(days=39),
+                                              TODAY + timedelta(days=40),
+                                              TOMORROW + timedelta(days=40)}
     assert max(c.date for c in later.consumption) == TODAY + timedelta(days=39)
     assert len(later.staff) == len(build_hospital(TODAY).staff)
 
@@ -153,6 +155,7 @@ def test_the_advertised_gaps_exist_and_every_other_shift_is_covered(hospital):
             for c in hospital.census}
     assert {key: gap for key, gap in gaps.items() if gap} == {
         ("ICU", TODAY, "DAY"): 1, ("4W", TODAY, "NIGHT"): 1, ("LD", TOMORROW, "DAY"): 1,
+        ("4W", TODAY - timedelta(days=1), "NIGHT"): 1,  # last night was tonight's crew
     }
     cna = {(c.unit_id, c.date, c.shift): grid_gap(hospital, c.unit_id, c.date, c.shift, "CNA")
            for c in hospital.census}
@@ -172,7 +175,7 @@ def test_the_icu_charge_nurse_today_does_not_carry_patients(hospital):
 def test_the_ed_has_a_triage_nurse_on_every_shift(hospital):
     triage = {(a.date, a.shift) for a in hospital.assignments
               if a.unit_id == "ED" and a.duty == "TRIAGE"}
-    assert len(triage) == 4
+    assert len(triage) == 5  # today's and tomorrow's four shifts, and last night's
 
 
 def test_every_rn_holds_bls_and_a_licence_and_icu_rns_hold_acls(hospital):
@@ -268,3 +271,27 @@ def test_featured_users_exist_and_the_first_is_an_icu_charge_nurse(hospital):
 
 def _last_day(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def test_last_nights_shift_is_on_duty_with_tonights_census_and_crew(hospital):
+    """The demo started before 07:00 shows the night shift still on duty, not an empty one."""
+    last_night = TODAY - timedelta(days=1)
+    for unit in hospital.units:
+        census = {c.shift: c.patients for c in hospital.census
+                  if c.unit_id == unit.unit_id and c.date == last_night}
+        tonight = next(c.patients for c in hospital.census if (c.unit_id, c.date, c.shift)
+                       == (unit.unit_id, TODAY, "NIGHT"))
+        assert census == {"NIGHT": tonight}
+        crew = {(a.staff_id, a.duty) for a in hospital.assignments
+                if (a.unit_id, a.date, a.shift) == (unit.unit_id, last_night, "NIGHT")}
+        assert crew and crew == {(a.staff_id, a.duty) for a in hospital.assignments
+                                 if (a.unit_id, a.date, a.shift)
+                                 == (unit.unit_id, TODAY, "NIGHT")}
+
+
+def test_the_weekly_use_pattern_gives_the_same_figures_whatever_day_it_is():
+    """Reorder points and pars are the demo's advertised figures on any day it starts."""
+    def figures(today: date) -> list[tuple[str, str, int]]:
+        return [(s.unit_id, s.sku, s.par) for s in build_hospital(today).stock]
+    assert figures(TODAY) == figures(TODAY + timedelta(days=1)) == figures(
+        TODAY + timedelta(days=3))
