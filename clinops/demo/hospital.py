@@ -138,6 +138,7 @@ class DemoConsumption:
 @dataclass(frozen=True)
 class DemoHospital:
     team_id: str
+    today: date  # the facility-local date it was built for
     facilities: tuple[DemoFacility, ...]
     units: tuple[DemoUnit, ...]
     staff: tuple[DemoStaff, ...]
@@ -218,9 +219,9 @@ _LAST_NIGHT = tuple((unit_id, -1, shift, *rest) for unit_id, day, shift, *rest i
 # Groups: a unit id (home unit), or FLOAT / EDUCATION / HOUSE (no home unit).
 # Oriented: unit categories; empty means the home unit's category.
 # Schedule tokens: <day><shift>[@unit][/duty]; day 0 today, 1 tomorrow; shift D or N;
-# duty c = charge without patients, C = charge with patients, t = triage, m = manager (weekdays
-# only), e = educator; no duty = staff with patients. Day crews work both days, night crews
-# both nights, so nobody goes from tonight's shift to tomorrow's day shift.
+# duty c = charge without patients, C = charge with patients, t = triage, m = manager, e =
+# educator; no duty = staff with patients. Day crews work both days, night crews both nights
+# (and last night), so nobody goes from tonight's shift to tomorrow's day shift.
 _STAFF = (
     # ICU: 12 beds, Title 22 1:2
     ("ICU", "Denise Okafor", "RN", "UNIT_STAFF", "MANAGER", "", "0D/m 1D/m"),
@@ -484,6 +485,7 @@ def build_hospital(today: date) -> DemoHospital:
     consumption = _build_consumption(today)
     return DemoHospital(
         team_id=DEMO_TEAM_ID,
+        today=today,
         facilities=(DemoFacility(DEMO_FACILITY_ID, DEMO_FACILITY_NAME, DEMO_TIME_ZONE),
                     DemoFacility(CLINIC_FACILITY_ID, CLINIC_FACILITY_NAME, CLINIC_TIME_ZONE)),
         units=units,
@@ -530,8 +532,6 @@ def _assignments(person: DemoStaff, schedule: str, today: date) -> list[DemoAssi
         # Tonight's crew also worked last night (on duty until 07:00 this morning).
         days = (-1, 0) if (day, shift) == ("0", "N") else (int(day),)
         for on in (today + timedelta(days=d) for d in days):
-            if code == "m" and on.weekday() >= 5:
-                continue  # managers work weekdays
             duty, carries = _DUTY_CODES.get(code, ("STAFF", person.role != "UNIT_CLERK"))
             shifts.append(DemoAssignment(
                 person.staff_id, unit_id or person.home_unit_id, on,

@@ -89,7 +89,7 @@ def _book_overtime_nurse(store: StaffingStore, hospital: Any, units: set[str]) -
     nurse = next((s for s in hospital.staff if s.display_name == OVERTIME_NURSE), None)
     if nurse is None or OVERTIME_UNIT not in units or not hospital.census:
         return
-    today = min(c.date for c in hospital.census)
+    today = hospital.today
     tomorrow = today + timedelta(days=1)
     first, _ = week_of(tomorrow)
     # Day shifts 24 h apart leave 12 h rest, so only the weekly hours stand in the way.

@@ -39,7 +39,7 @@ def section(out: str, after: str, until: str) -> str:
 
 
 def test_raising_a_units_census_opens_a_gap(transcript: str) -> None:
-    first = section(transcript, "Night shift Fri", "As of")
+    first = section(transcript, "Night shift ", "As of")  # the /census answer, tomorrow night
     assert "Census: 12 patients" in first
     assert "Licensed nurse: required 6 · on duty 4 · ⚠ gap 2" in first
 

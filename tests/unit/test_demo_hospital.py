@@ -219,9 +219,12 @@ def test_consumption_covers_90_days_ending_yesterday(hospital):
     assert all(c.quantity >= 0 for c in hospital.consumption)
 
 
-def test_weekends_use_fewer_supplies_than_weekdays_on_the_wards(hospital):
+def test_weekends_use_fewer_supplies_than_weekdays_on_the_wards():
+    """The weekly pattern is laid out as if today were a Thursday (the same figures every day):
+    built on a Thursday, its quiet days are Saturday and Sunday."""
+    thursday = date(2026, 11, 26)
     weekday, weekend = Counter(), Counter()
-    for c in hospital.consumption:
+    for c in build_hospital(thursday).consumption:
         if c.unit_id == "4W":
             (weekend if c.date.weekday() >= 5 else weekday)[c.date] += c.quantity
     assert sum(weekend.values()) / len(weekend) < sum(weekday.values()) / len(weekday)
