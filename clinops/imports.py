@@ -349,9 +349,16 @@ def parse_caller(text: str | None) -> rpc.Caller:
 
 def _refusal(service: str, target: str, error: grpc.RpcError) -> Outcome:
     code = error.code()
-    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+    if code == grpc.StatusCode.UNAVAILABLE:
         return Outcome(False, [f"{service} is not answering at {target} ({code.name}); "
                                "nothing was written"])
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        # The service may have written it just after we stopped waiting: say so, and say how
+        # to find out (the same file again is recognised by its key and never written twice).
+        return Outcome(False, [f"{service} did not answer in time at {target}; the import may "
+                               "or may not have been written",
+                               "run the same command again with the same file: it is written "
+                               "at most once, and the answer says what was written"])
     violations = rpc.field_violations(error)
     detail = "; ".join(f"{k}: {v}" for k, v in violations.items()) or error.details() or ""
     lead = {grpc.StatusCode.PERMISSION_DENIED: "refused",
@@ -373,7 +380,8 @@ def _plural(count: int, noun: str) -> str:
 
 
 def import_stock(rows: Sequence[StockRowIn], *, channel: grpc.Channel, caller: rpc.Caller,
-                 deadline_seconds: float, target: str = "supplies") -> Outcome:
+                 deadline_seconds: float, target: str = "supplies",
+                 idempotency_key: str = "") -> Outcome:
     """Send the rows to ImportStock; the service writes all of them or none."""
     from clinops.common.v1 import common_pb2
     from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
@@ -386,7 +394,8 @@ def import_stock(rows: Sequence[StockRowIn], *, channel: grpc.Channel, caller: r
         for r in rows])
     try:
         answer = supplies_pb2_grpc.SuppliesServiceStub(channel).ImportStock(
-            request, timeout=deadline_seconds, metadata=rpc.caller_metadata(caller))
+            request, timeout=deadline_seconds,
+            metadata=rpc.caller_metadata(caller) + rpc.idempotency_metadata(idempotency_key))
     except grpc.RpcError as error:
         return _refusal("supplies", target, error)
     if answer.rejected:
@@ -437,10 +446,11 @@ def import_receipts(rows: Sequence[ReceiptRowIn], *, channel: grpc.Channel,
     return Outcome(True, lines)
 
 
-def receipts_key(path: Path, content: bytes, caller: rpc.Caller) -> str:
-    """The same export file (path, content and modification time) by the same person: one
-    receipt. A dock's next export of an identical delivery is a new file (another name or
-    modification time), so it is received again.
+def import_key(kind: str, path: Path, content: bytes, caller: rpc.Caller) -> str:
+    """One export file (path, content and modification time) sent by one person: one import.
+    A rerun after a timeout gets the first answer instead of writing the rows again; the next
+    export, even identical, is another file (another name or modification time) and is written.
+    A corrected file is new content, so it is decided afresh.
     """
     try:
         modified = str(path.stat().st_mtime_ns)
@@ -449,7 +459,7 @@ def receipts_key(path: Path, content: bytes, caller: rpc.Caller) -> str:
     digest = hashlib.sha256(b"\0".join((content, modified.encode(), str(path.resolve()).encode(),
                                          caller.slack_team_id.encode(),
                                          caller.slack_user_id.encode()))).hexdigest()
-    return f"import:receipts:{digest[:40]}"
+    return f"import:{kind}:{digest[:40]}"
 
 
 def fhir_kind(text: str, name: str = "the file") -> str:
@@ -476,7 +486,8 @@ def _entry(position: int, reason: str, import_format: str, fhir_resource: str) -
 
 def import_training(content: bytes, import_format: str, *, channel: grpc.Channel,
                     caller: rpc.Caller, deadline_seconds: float,
-                    target: str = "training", fhir_resource: str = "Bundle") -> Outcome:
+                    target: str = "training", fhir_resource: str = "Bundle",
+                    idempotency_key: str = "") -> Outcome:
     """Send the file to ImportRecords; the service parses it and writes every record or none."""
     from clinops.training.v1 import training_pb2, training_pb2_grpc
 
@@ -485,7 +496,8 @@ def import_training(content: bytes, import_format: str, *, channel: grpc.Channel
         content=content)
     try:
         answer = training_pb2_grpc.TrainingServiceStub(channel).ImportRecords(
-            request, timeout=deadline_seconds, metadata=rpc.caller_metadata(caller))
+            request, timeout=deadline_seconds,
+            metadata=rpc.caller_metadata(caller) + rpc.idempotency_metadata(idempotency_key))
     except grpc.RpcError as error:
         return _refusal("training", target, error)
     if answer.rejected:
@@ -544,18 +556,20 @@ def run(kind: str, path: Path, *, caller_text: str | None,
         return Outcome(False, [str(error), "nothing was written"])
     targets, credentials = _targets()
     target = targets[kind]
+    key = import_key(kind, path, content, caller)
     with rpc.client_channel(target, credentials) as channel:
         if kind == "supplies":
             return import_stock(rows, channel=channel, caller=caller,
-                                deadline_seconds=deadline_seconds, target=target)
+                                deadline_seconds=deadline_seconds, target=target,
+                                idempotency_key=key)
         if kind == "receipts":
             return import_receipts(receipt_rows, channel=channel, caller=caller,
                                    deadline_seconds=deadline_seconds, target=target,
-                                   idempotency_key=receipts_key(path, content, caller))
+                                   idempotency_key=key)
         assert payload is not None
         return import_training(payload, import_format, channel=channel, caller=caller,
                                deadline_seconds=deadline_seconds, target=target,
-                               fhir_resource=fhir_resource)
+                               fhir_resource=fhir_resource, idempotency_key=key)
 
 
 def main(args: argparse.Namespace, *, out: Callable[[str], None] = print) -> int:

@@ -11,7 +11,6 @@ file replaces. docs/setup.md lists the columns.
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from clinops.imports import (
     _reader,
     _refusal,
     _rejections,
+    import_key,
     parse_caller,
     parse_day,
     read_text,
@@ -141,19 +141,6 @@ def import_assignments(rows: Sequence[AssignmentIn], *, channel: grpc.Channel,
     return Outcome(True, lines)
 
 
-def roster_key(path: Path, content: bytes, caller: rpc.Caller) -> str:
-    """One export file (path, content, modification time) sent by one person: one import, so a
-    rerun after a timeout gets the first answer. A re-export, even identical, is sent again."""
-    try:
-        modified = str(path.stat().st_mtime_ns)
-    except OSError:
-        modified = ""
-    digest = hashlib.sha256(b"\0".join((content, modified.encode(), str(path.resolve()).encode(),
-                                         caller.slack_team_id.encode(),
-                                         caller.slack_user_id.encode()))).hexdigest()
-    return f"import:assignments:{digest[:40]}"
-
-
 def run(path: Path, *, caller_text: str | None, target: str,
         credentials: grpc.ChannelCredentials | None,
         deadline_seconds: float = DEFAULT_DEADLINE_SECONDS) -> Outcome:
@@ -172,4 +159,4 @@ def run(path: Path, *, caller_text: str | None, target: str,
     with rpc.client_channel(target, credentials) as channel:
         return import_assignments(rows, channel=channel, caller=caller,
                                   deadline_seconds=deadline_seconds, target=target,
-                                  idempotency_key=roster_key(path, content, caller))
+                                  idempotency_key=import_key("assignments", path, content, caller))

@@ -150,6 +150,52 @@ def test_a_service_that_is_not_running_is_named_with_its_address(
     assert "nothing was written" in out
 
 
+def test_a_service_too_slow_to_answer_is_not_taken_for_one_that_wrote_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past the deadline the service may still commit: the operator is told so, and how to find
+    out (the same file again is answered once, by its key)."""
+    import threading
+    from concurrent import futures
+
+    import grpc
+
+    release = threading.Event()
+
+    def slow(request: bytes, context: grpc.ServicerContext) -> bytes:
+        release.wait(5)
+        return b""
+
+    handler = grpc.method_handlers_generic_handler(
+        "clinops.supplies.v1.SuppliesService", {"ImportStock": grpc.unary_unary_rpc_method_handler(
+            slow)})
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), handlers=[handler])
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        monkeypatch.setenv("CLINOPS_SUPPLIES_TARGET", f"127.0.0.1:{port}")
+        code, out = run_import(capsys, "supplies", str(SAMPLES / "supply-cabinet-export.csv"),
+                               "--as", ICU_MANAGER, "--deadline", "0.5")
+    finally:
+        release.set()
+        server.stop(None)
+    assert code == 1
+    assert "did not answer in time" in out and "may or may not have been written" in out
+    assert "run the same command again with the same file" in out
+    assert "nothing was written" not in out
+
+
+def test_the_same_stock_file_sent_twice_gets_the_first_answer_again(
+    hospital: Hospital, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    export = write(tmp_path, "cabinet.csv", (SAMPLES / "supply-cabinet-export.csv").read_bytes())
+    first = run_import(capsys, "supplies", str(export), "--as", DIRECTOR)
+    again = run_import(capsys, "supplies", str(export), "--as", DIRECTOR)
+    # Answered afresh, the proposals would already be open: "0 proposals opened".
+    assert first[0] == 0 and again == first
+    assert "2 proposals opened" in again[1]
+
+
 # ---- training ------------------------------------------------------------------------------
 
 def test_the_sample_hr_export_is_written_with_us_dates_and_its_own_header_names(
