@@ -12,7 +12,7 @@ from google.protobuf import timestamp_pb2
 from clinops import rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
-from clinops.idempotency import SqlResponseMemo
+from clinops.idempotency import Retention, SqlResponseMemo
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from services.staffing import candidates, escalation, roster, usecases
 from services.staffing import outbox as staffing_outbox
@@ -557,10 +557,12 @@ def serve(settings: StaffingSettings, *, grace_seconds: float = 5.0) -> None:
                                        minutes=settings.escalation_wait_minutes))
     # The outbox relay publishes awards to Redis (CLINOPS_REDIS_URL) from this process.
     relay = staffing_outbox.relay_from_environment(store.engine, clock=system_clock)
+    retention = Retention(SqlResponseMemo(store.engine), clock=system_clock).start()
     try:
         rpc.serve_until_signalled(server, health, name="staffing", port=port,
                                   grace_seconds=grace_seconds)
     finally:
+        retention.stop()
         if relay is not None:
             relay.stop()
         checker.close()

@@ -13,7 +13,7 @@ from google.protobuf import timestamp_pb2
 from clinops import rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
-from clinops.idempotency import SqlResponseMemo
+from clinops.idempotency import Retention, SqlResponseMemo
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
 from services.supplies import outbox as supplies_outbox
 from services.supplies import receipts, usecases
@@ -371,10 +371,12 @@ def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:
                                    security=settings.server_security(), hand_off=hand_off)
     # The outbox relay publishes decisions to Redis (CLINOPS_REDIS_URL) from this process.
     relay = supplies_outbox.relay_from_environment(store.engine, clock=system_clock)
+    retention = Retention(SqlResponseMemo(store.engine), clock=system_clock).start()
     try:
         rpc.serve_until_signalled(server, health, name="supplies", port=port,
                                   grace_seconds=grace_seconds)
     finally:
+        retention.stop()
         if relay is not None:
             relay.stop()
         hand_off.stop()

@@ -13,7 +13,7 @@ from google.protobuf import timestamp_pb2
 from clinops import rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
-from clinops.idempotency import SqlResponseMemo
+from clinops.idempotency import Retention, SqlResponseMemo
 from clinops.training.v1 import training_pb2, training_pb2_grpc
 from services.training import outbox as training_outbox
 from services.training import reminders, usecases
@@ -400,10 +400,12 @@ def serve(settings: TrainingSettings, *, grace_seconds: float = 5.0) -> None:
                                    security=settings.server_security())
     # The outbox relay publishes renewal decisions to Redis (CLINOPS_REDIS_URL) from here.
     relay = training_outbox.relay_from_environment(store.engine, clock=system_clock)
+    retention = Retention(SqlResponseMemo(store.engine), clock=system_clock).start()
     try:
         rpc.serve_until_signalled(server, health, name="training", port=port,
                                   grace_seconds=grace_seconds)
     finally:
+        retention.stop()
         if relay is not None:
             relay.stop()
         store.close()
