@@ -17,10 +17,11 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import grpc
 from pydantic import ValidationError
@@ -204,6 +205,47 @@ def _quantity(text: str, column: str) -> int | None:
     return value
 
 
+def data_rows(rows: Iterable[list[str]], name: str) -> Iterator[tuple[int, list[str]]]:
+    """The file's data rows numbered as its users count them (blank lines skipped, not counted);
+    unreadable CSV and a header without rows are an ImportFileError naming the place."""
+    number = 0
+    try:
+        for cells in rows:
+            if not any(cell.strip() for cell in cells):
+                continue
+            number += 1
+            yield number, cells
+    except csv.Error as error:
+        raise ImportFileError(f"{name} is not valid CSV near row {number + 1}: {error}") from None
+    if not number:
+        raise ImportFileError(f"{name} has a header but no rows")
+
+
+def row_values(cells: list[str], columns: dict[str, int]) -> dict[str, str]:
+    """Each known column's cell, stripped; '' where the row is short."""
+    return {column: cells[index].strip() if index < len(cells) else ""
+            for column, index in columns.items()}
+
+
+def call_import(method: Callable[..., Any], request: Any, *, service: str, target: str,
+                caller: rpc.Caller, deadline_seconds: float,
+                idempotency_key: str = "") -> Any:
+    """One import RPC as `caller`, with the file's key: the answer, or the Outcome saying why
+    there is none."""
+    try:
+        return method(request, timeout=deadline_seconds,
+                      metadata=rpc.caller_metadata(caller)
+                      + rpc.idempotency_metadata(idempotency_key))
+    except grpc.RpcError as error:
+        return _refusal(service, target, error)
+
+
+def row_rejections(rows: Sequence[Any], rejected: Iterable[Any]) -> Outcome:
+    """The service numbers rows as sent; name them as the file does."""
+    return _rejections([Rejected(f"row {rows[r.row_number - 1].row}", r.reason)
+                        for r in rejected])
+
+
 def read_stock_csv(content: bytes, name: str = "the file"
                    ) -> tuple[list[StockRowIn], list[Rejected]]:
     """Cabinet rows, and the rows that cannot even be sent (with why); see docs/imports.md."""
@@ -214,47 +256,34 @@ def read_stock_csv(content: bytes, name: str = "the file"
                               "docs/imports.md lists the names accepted")
     good: list[StockRowIn] = []
     rejected: list[Rejected] = []
-    number = 0
-    try:
-        for cells in rows:
-            if not any(cell.strip() for cell in cells):
+    for number, cells in data_rows(rows, name):
+        values = row_values(cells, columns)
+        problems = []
+        day = counted = consumed = None
+        if not values["date"]:
+            problems.append("date is missing")
+        else:
+            try:
+                day = parse_day(values["date"])
+            except ValueError as error:
+                problems.append(str(error))
+        for column in ("counted", "consumed"):
+            try:
+                value = _quantity(values.get(column, ""), column)  # either may be absent
+            except ValueError as error:
+                problems.append(str(error))
                 continue
-            number += 1
-
-            def cell(column: str, cells: list[str] = cells) -> str:
-                index = columns.get(column)
-                return cells[index].strip() if index is not None and index < len(cells) else ""
-
-            problems = []
-            day = counted = consumed = None
-            if not cell("date"):
-                problems.append("date is missing")
+            if column == "counted":
+                counted = value
             else:
-                try:
-                    day = parse_day(cell("date"))
-                except ValueError as error:
-                    problems.append(str(error))
-            for column in ("counted", "consumed"):
-                try:
-                    value = _quantity(cell(column), column)
-                except ValueError as error:
-                    problems.append(str(error))
-                    continue
-                if column == "counted":
-                    counted = value
-                else:
-                    consumed = value
-            if not problems and counted is None and consumed is None:
-                problems.append("neither counted nor consumed is given")
-            if problems or day is None:
-                rejected.append(Rejected(f"row {number}", "; ".join(problems)))
-                continue
-            good.append(StockRowIn(number, cell("unit"), cell("sku"), day, counted,
-                                   consumed or 0))
-    except csv.Error as error:
-        raise ImportFileError(f"{name} is not valid CSV near row {number + 1}: {error}") from None
-    if not good and not rejected:
-        raise ImportFileError(f"{name} has a header but no rows")
+                consumed = value
+        if not problems and counted is None and consumed is None:
+            problems.append("neither counted nor consumed is given")
+        if problems or day is None:
+            rejected.append(Rejected(f"row {number}", "; ".join(problems)))
+            continue
+        good.append(StockRowIn(number, values["unit"], values["sku"], day, counted,
+                               consumed or 0))
     return good, rejected
 
 
@@ -265,32 +294,22 @@ def read_receipts_csv(content: bytes, name: str = "the file"
     columns = _columns(header, RECEIPT_COLUMNS, tuple(RECEIPT_COLUMNS), name)
     good: list[ReceiptRowIn] = []
     rejected: list[Rejected] = []
-    number = 0
-    try:
-        for cells in rows:
-            if not any(cell.strip() for cell in cells):
-                continue
-            number += 1
-            values = {column: cells[index].strip() if index < len(cells) else ""
-                      for column, index in columns.items()}
-            problems = [f"{column.replace('_', ' ')} is missing"
-                        for column in ("purchase_order", "sku") if not values[column]]
-            quantity = None
-            try:
-                quantity = _quantity(values["quantity"], "quantity")
-            except ValueError as error:
-                problems.append(str(error))
-            else:
-                if quantity is None:
-                    problems.append("quantity is missing")
-            if problems or quantity is None:
-                rejected.append(Rejected(f"row {number}", "; ".join(problems)))
-                continue
-            good.append(ReceiptRowIn(number, values["purchase_order"], values["sku"], quantity))
-    except csv.Error as error:
-        raise ImportFileError(f"{name} is not valid CSV near row {number + 1}: {error}") from None
-    if not good and not rejected:
-        raise ImportFileError(f"{name} has a header but no rows")
+    for number, cells in data_rows(rows, name):
+        values = row_values(cells, columns)
+        problems = [f"{column.replace('_', ' ')} is missing"
+                    for column in ("purchase_order", "sku") if not values[column]]
+        quantity = None
+        try:
+            quantity = _quantity(values["quantity"], "quantity")
+        except ValueError as error:
+            problems.append(str(error))
+        else:
+            if quantity is None:
+                problems.append("quantity is missing")
+        if problems or quantity is None:
+            rejected.append(Rejected(f"row {number}", "; ".join(problems)))
+            continue
+        good.append(ReceiptRowIn(number, values["purchase_order"], values["sku"], quantity))
     return good, rejected
 
 
@@ -392,16 +411,13 @@ def import_stock(rows: Sequence[StockRowIn], *, channel: grpc.Channel, caller: r
             date=common_pb2.Date(year=r.day.year, month=r.day.month, day=r.day.day),
             counted=r.counted or 0, has_count=r.counted is not None, consumed=r.consumed)
         for r in rows])
-    try:
-        answer = supplies_pb2_grpc.SuppliesServiceStub(channel).ImportStock(
-            request, timeout=deadline_seconds,
-            metadata=rpc.caller_metadata(caller) + rpc.idempotency_metadata(idempotency_key))
-    except grpc.RpcError as error:
-        return _refusal("supplies", target, error)
+    answer = call_import(supplies_pb2_grpc.SuppliesServiceStub(channel).ImportStock, request,
+                         service="supplies", target=target, caller=caller,
+                         deadline_seconds=deadline_seconds, idempotency_key=idempotency_key)
+    if isinstance(answer, Outcome):
+        return answer
     if answer.rejected:
-        # The service numbers rows as sent; name them as the file does.
-        return _rejections([Rejected(f"row {rows[r.row_number - 1].row}", r.reason)
-                            for r in answer.rejected])
+        return row_rejections(rows, answer.rejected)
     lines = [f"{_plural(answer.rows_written, 'row')} written, "
              f"{_plural(len(answer.proposals), 'proposal')} opened"]
     for proposal in answer.proposals:
@@ -425,15 +441,13 @@ def import_receipts(rows: Sequence[ReceiptRowIn], *, channel: grpc.Channel,
     request = supplies_pb2.ImportReceiptsRequest(rows=[
         supplies_pb2.ReceiptRow(purchase_order_id=r.purchase_order_id, sku=r.sku,
                                 quantity=r.quantity) for r in rows])
-    try:
-        answer = supplies_pb2_grpc.SuppliesServiceStub(channel).ImportReceipts(
-            request, timeout=deadline_seconds,
-            metadata=rpc.caller_metadata(caller) + rpc.idempotency_metadata(idempotency_key))
-    except grpc.RpcError as error:
-        return _refusal("supplies", target, error)
+    answer = call_import(supplies_pb2_grpc.SuppliesServiceStub(channel).ImportReceipts,
+                         request, service="supplies", target=target, caller=caller,
+                         deadline_seconds=deadline_seconds, idempotency_key=idempotency_key)
+    if isinstance(answer, Outcome):
+        return answer
     if answer.rejected:
-        return _rejections([Rejected(f"row {rows[r.row_number - 1].row}", r.reason)
-                            for r in answer.rejected])
+        return row_rejections(rows, answer.rejected)
     lines = [f"{_plural(answer.rows_written, 'row')} written, "
              f"{_plural(len(answer.orders), 'purchase order')} received into stock"]
     for order in answer.orders:
@@ -494,12 +508,11 @@ def import_training(content: bytes, import_format: str, *, channel: grpc.Channel
     request = training_pb2.ImportRecordsRequest(
         format=training_pb2.ImportFormat.Value(f"IMPORT_FORMAT_{import_format}"),
         content=content)
-    try:
-        answer = training_pb2_grpc.TrainingServiceStub(channel).ImportRecords(
-            request, timeout=deadline_seconds,
-            metadata=rpc.caller_metadata(caller) + rpc.idempotency_metadata(idempotency_key))
-    except grpc.RpcError as error:
-        return _refusal("training", target, error)
+    answer = call_import(training_pb2_grpc.TrainingServiceStub(channel).ImportRecords, request,
+                         service="training", target=target, caller=caller,
+                         deadline_seconds=deadline_seconds, idempotency_key=idempotency_key)
+    if isinstance(answer, Outcome):
+        return answer
     if answer.rejected:
         return _rejections([_entry(r.position, r.reason, import_format, fhir_resource)
                             for r in answer.rejected])

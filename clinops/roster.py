@@ -10,7 +10,6 @@ file replaces. docs/setup.md lists the columns.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,12 +26,15 @@ from clinops.imports import (
     Rejected,
     _columns,
     _reader,
-    _refusal,
     _rejections,
+    call_import,
+    data_rows,
     import_key,
     parse_caller,
     parse_day,
     read_text,
+    row_rejections,
+    row_values,
 )
 
 ASSIGNMENT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -70,41 +72,31 @@ def read_assignments_csv(content: bytes, name: str = "the file"
     columns = _columns(header, ASSIGNMENT_COLUMNS, REQUIRED, name)
     good: list[AssignmentIn] = []
     rejected: list[Rejected] = []
-    number = 0
-    try:
-        for cells in rows:
-            if not any(cell.strip() for cell in cells):
-                continue
-            number += 1
-            value = {column: cells[index].strip() if index < len(cells) else ""
-                     for column, index in columns.items()}
-            problems = [f"{column.replace('_', ' ')} is missing" for column in REQUIRED
-                        if not value[column]]
-            day = None
-            if value["date"]:
-                try:
-                    day = parse_day(value["date"])
-                except ValueError as error:
-                    problems.append(str(error))
-            shift = value["shift"].upper()
-            if shift and shift not in SHIFTS:
-                problems.append(f"shift {value['shift']!r} is not DAY or NIGHT")
-            duty = (value.get("duty") or "").upper()
-            if duty and duty not in DUTIES:
-                problems.append(f"duty {value['duty']!r} is not one of {', '.join(DUTIES)}")
-            carries = (value.get("carries_patients") or "").lower()
-            if carries and carries not in YES | NO:
-                problems.append(f"carries patients {value['carries_patients']!r} is not "
-                                "yes or no")
-            if problems or day is None:
-                rejected.append(Rejected(f"row {number}", "; ".join(problems)))
-                continue
-            good.append(AssignmentIn(number, value["staff_id"], value["unit"], day, shift, duty,
-                                     carries in YES if carries else None))
-    except csv.Error as error:
-        raise ImportFileError(f"{name} is not valid CSV near row {number + 1}: {error}") from None
-    if not good and not rejected:
-        raise ImportFileError(f"{name} has a header but no rows")
+    for number, cells in data_rows(rows, name):
+        value = row_values(cells, columns)
+        problems = [f"{column.replace('_', ' ')} is missing" for column in REQUIRED
+                    if not value[column]]
+        day = None
+        if value["date"]:
+            try:
+                day = parse_day(value["date"])
+            except ValueError as error:
+                problems.append(str(error))
+        shift = value["shift"].upper()
+        if shift and shift not in SHIFTS:
+            problems.append(f"shift {value['shift']!r} is not DAY or NIGHT")
+        duty = (value.get("duty") or "").upper()
+        if duty and duty not in DUTIES:
+            problems.append(f"duty {value['duty']!r} is not one of {', '.join(DUTIES)}")
+        carries = (value.get("carries_patients") or "").lower()
+        if carries and carries not in YES | NO:
+            problems.append(f"carries patients {value['carries_patients']!r} is not "
+                            "yes or no")
+        if problems or day is None:
+            rejected.append(Rejected(f"row {number}", "; ".join(problems)))
+            continue
+        good.append(AssignmentIn(number, value["staff_id"], value["unit"], day, shift, duty,
+                                 carries in YES if carries else None))
     return good, rejected
 
 
@@ -124,15 +116,13 @@ def import_assignments(rows: Sequence[AssignmentIn], *, channel: grpc.Channel,
             carries_patients=bool(r.carries_patients),
             has_carries_patients=r.carries_patients is not None)
         for r in rows])
-    try:
-        answer = staffing_pb2_grpc.StaffingServiceStub(channel).ImportAssignments(
-            request, timeout=deadline_seconds,
-            metadata=rpc.caller_metadata(caller) + rpc.idempotency_metadata(idempotency_key))
-    except grpc.RpcError as error:
-        return _refusal("staffing", target, error)
+    answer = call_import(staffing_pb2_grpc.StaffingServiceStub(channel).ImportAssignments,
+                         request, service="staffing", target=target, caller=caller,
+                         deadline_seconds=deadline_seconds, idempotency_key=idempotency_key)
+    if isinstance(answer, Outcome):
+        return answer
     if answer.rejected:
-        return _rejections([Rejected(f"row {rows[r.row_number - 1].row}", r.reason)
-                            for r in answer.rejected])
+        return row_rejections(rows, answer.rejected)
     shifts = Counter((r.unit_id.strip().upper(), r.day, r.shift) for r in rows)
     lines = [f"{answer.rows_written} assignment{'' if answer.rows_written == 1 else 's'} "
              "written"]
