@@ -234,3 +234,15 @@ class OutboxRelay:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+def relay_from_environment(engine: Engine, table: Table, *,
+                           clock: Callable[[], datetime]) -> OutboxRelay | None:
+    """A service's relay to Redis at CLINOPS_REDIS_URL, started; None when no Redis is
+    configured (the events wait in the outbox)."""
+    settings = RelaySettings()
+    if not settings.redis_url:
+        return None
+    return OutboxRelay(engine=engine, table=table,
+                       publisher=RedisPublisher.from_url(settings.redis_url), clock=clock,
+                       poll_seconds=settings.poll_seconds).start()

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import grpc
 from google.protobuf import timestamp_pb2
 
-from clinops import rpc
+from clinops import outbox, rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import Retention, SqlResponseMemo
@@ -556,7 +556,7 @@ def serve(settings: StaffingSettings, *, grace_seconds: float = 5.0) -> None:
                                    escalation_wait=timedelta(
                                        minutes=settings.escalation_wait_minutes))
     # The outbox relay publishes awards to Redis (CLINOPS_REDIS_URL) from this process.
-    relay = staffing_outbox.relay_from_environment(store.engine, clock=system_clock)
+    relay = outbox.relay_from_environment(store.engine, staffing_outbox.OUTBOX, clock=system_clock)
     retention = Retention(SqlResponseMemo(store.engine), clock=system_clock).start()
     try:
         rpc.serve_until_signalled(server, health, name="staffing", port=port,

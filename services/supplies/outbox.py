@@ -24,8 +24,6 @@ from clinops.outbox import (
     Event,
     OutboxRelay,
     Publisher,
-    RedisPublisher,
-    RelaySettings,
     outbox_table,
 )
 from services.supplies.model import Actor, Approver
@@ -80,12 +78,3 @@ def relay(engine: Engine, *, publisher: Publisher, clock: Clock,
     """A relay for supplies' outbox (not started)."""
     return OutboxRelay(engine=engine, table=OUTBOX, publisher=publisher, clock=clock,
                        poll_seconds=poll_seconds)
-
-
-def relay_from_environment(engine: Engine, *, clock: Clock) -> OutboxRelay | None:
-    """The relay to Redis at CLINOPS_REDIS_URL, started; None when no Redis is configured."""
-    settings = RelaySettings()
-    if not settings.redis_url:
-        return None
-    return relay(engine, publisher=RedisPublisher.from_url(settings.redis_url), clock=clock,
-                 poll_seconds=settings.poll_seconds).start()

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import grpc
 from google.protobuf import timestamp_pb2
 
-from clinops import rpc
+from clinops import outbox, rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import Retention, SqlResponseMemo
@@ -370,7 +370,7 @@ def serve(settings: SuppliesSettings, *, grace_seconds: float = 5.0) -> None:
                                    window_days=settings.demand_window_days,
                                    security=settings.server_security(), hand_off=hand_off)
     # The outbox relay publishes decisions to Redis (CLINOPS_REDIS_URL) from this process.
-    relay = supplies_outbox.relay_from_environment(store.engine, clock=system_clock)
+    relay = outbox.relay_from_environment(store.engine, supplies_outbox.OUTBOX, clock=system_clock)
     retention = Retention(SqlResponseMemo(store.engine), clock=system_clock).start()
     try:
         rpc.serve_until_signalled(server, health, name="supplies", port=port,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import grpc
 from google.protobuf import timestamp_pb2
 
-from clinops import rpc
+from clinops import outbox, rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import Retention, SqlResponseMemo
@@ -399,7 +399,7 @@ def serve(settings: TrainingSettings, *, grace_seconds: float = 5.0) -> None:
                                    time_zone=settings.time_zone,
                                    security=settings.server_security())
     # The outbox relay publishes renewal decisions to Redis (CLINOPS_REDIS_URL) from here.
-    relay = training_outbox.relay_from_environment(store.engine, clock=system_clock)
+    relay = outbox.relay_from_environment(store.engine, training_outbox.OUTBOX, clock=system_clock)
     retention = Retention(SqlResponseMemo(store.engine), clock=system_clock).start()
     try:
         rpc.serve_until_signalled(server, health, name="training", port=port,
