@@ -291,52 +291,26 @@ class SlackStandIn:
         oldest/latest; their metadata only with include_all_metadata (as Slack does)."""
         channel = body.get("channel", "")
         oldest, latest = float(body.get("oldest") or 0), float(body.get("latest") or "inf")
-        limit = max(1, min(int(body.get("limit") or 100), 999))
-        offset = int(body.get("cursor") or 0)
-        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
         with self._state.condition:
             posted = [c for c in self._state.calls if c.method == "chat.postMessage"
                       and c.answer.get("ok") and c.answer.get("channel") == channel
                       and not c.body.get("thread_ts")]
-        messages = []
-        for call in reversed(posted):
-            if not oldest <= float(call.answer["ts"]) <= latest:
-                continue
-            message = dict(call.answer["message"])
-            if with_metadata and isinstance(call.body.get("metadata"), dict):
-                message["metadata"] = call.body["metadata"]
-            messages.append(message)
-        page = messages[offset:offset + limit]
-        more = offset + limit < len(messages)
-        return {"ok": True, "messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": str(offset + limit) if more else ""}}
+        return _message_page(body, [c for c in reversed(posted)
+                                    if oldest <= float(c.answer["ts"]) <= latest])
 
     def _conversations_replies(self, body: dict[str, Any]) -> dict[str, Any]:
         """A thread: its parent, then the replies posted through the stand-in, oldest first,
         within oldest/latest; metadata only with include_all_metadata (as Slack does)."""
         channel, parent = body.get("channel", ""), str(body.get("ts", ""))
         oldest, latest = float(body.get("oldest") or 0), float(body.get("latest") or "inf")
-        limit = max(1, min(int(body.get("limit") or 100), 999))
-        offset = int(body.get("cursor") or 0)
-        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
         with self._state.condition:
             posted = [c for c in self._state.calls if c.method == "chat.postMessage"
                       and c.answer.get("ok") and c.answer.get("channel") == channel
                       and parent in (c.answer["ts"], str(c.body.get("thread_ts") or ""))]
         if not any(c.answer["ts"] == parent for c in posted):
             return {"ok": False, "error": "thread_not_found"}
-        messages = []
-        for call in posted:
-            if call.answer["ts"] != parent and not oldest <= float(call.answer["ts"]) <= latest:
-                continue
-            message = dict(call.answer["message"])
-            if with_metadata and isinstance(call.body.get("metadata"), dict):
-                message["metadata"] = call.body["metadata"]
-            messages.append(message)
-        page = messages[offset:offset + limit]
-        more = offset + limit < len(messages)
-        return {"ok": True, "messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": str(offset + limit) if more else ""}}
+        return _message_page(body, [c for c in posted if c.answer["ts"] == parent
+                                    or oldest <= float(c.answer["ts"]) <= latest])
 
     def _get_upload_url(self, body: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._counter):08d}"
@@ -424,3 +398,21 @@ class SlackStandIn:
                 self.wfile.write(payload)
 
         return Handler
+
+
+def _message_page(body: dict[str, Any], calls: list[RecordedCall]) -> dict[str, Any]:
+    """conversations.history/replies' answer: the posted messages (with the metadata they were
+    posted with, when include_all_metadata asks for it), paged by limit and cursor."""
+    limit = max(1, min(int(body.get("limit") or 100), 999))
+    offset = int(body.get("cursor") or 0)
+    with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+    messages = []
+    for call in calls:
+        message = dict(call.answer["message"])
+        if with_metadata and isinstance(call.body.get("metadata"), dict):
+            message["metadata"] = call.body["metadata"]
+        messages.append(message)
+    page = messages[offset:offset + limit]
+    more = offset + limit < len(messages)
+    return {"ok": True, "messages": page, "has_more": more,
+            "response_metadata": {"next_cursor": str(offset + limit) if more else ""}}
