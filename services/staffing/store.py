@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -139,20 +141,36 @@ class AwardResult(StrEnum):
 
 # The two reads of every /shift-gap, built once: constructing the expression per call (and
 # SQLAlchemy re-adapting its cached result columns to the new one) cost more than the query.
-_CENSUS_OF_SHIFT = select(
+_CENSUS_COLUMNS = (
     CensusRow.patients, CensusRow.critical_care_patients, CensusRow.trauma_patients,
     CensusRow.occupied_rooms, CensusRow.recorded_at, CensusRow.recorded_by,
-).where(CensusRow.unit_id == bindparam("unit_id"), CensusRow.shift_date == bindparam("day"),
-        CensusRow.shift == bindparam("shift"))
-_ASSIGNMENTS_OF_SHIFT = select(
+)
+_ON_DUTY_COLUMNS = (
     AssignmentRow.staff_id, AssignmentRow.unit_id, AssignmentRow.shift_date,
     AssignmentRow.shift, AssignmentRow.duty, AssignmentRow.carries_patients,
     StaffRow.role, StaffRow.display_name,
-).join(StaffRow, StaffRow.staff_id == AssignmentRow.staff_id).where(
-    AssignmentRow.unit_id == bindparam("unit_id"), AssignmentRow.shift_date == bindparam("day"),
-    AssignmentRow.shift == bindparam("shift"),
-).order_by(AssignmentRow.staff_id)
+)
 
+
+def _census_select(*columns: Any) -> Select:
+    return select(*columns).where(
+        CensusRow.unit_id == bindparam("unit_id"), CensusRow.shift_date == bindparam("day"),
+        CensusRow.shift == bindparam("shift"))
+
+
+def _on_duty_select(*columns: Any) -> Select:
+    return select(*columns).join(StaffRow, StaffRow.staff_id == AssignmentRow.staff_id).where(
+        AssignmentRow.unit_id == bindparam("unit_id"),
+        AssignmentRow.shift_date == bindparam("day"), AssignmentRow.shift == bindparam("shift"))
+
+
+_CENSUS_OF_SHIFT = _census_select(*_CENSUS_COLUMNS)
+_ASSIGNMENTS_OF_SHIFT = _on_duty_select(*_ON_DUTY_COLUMNS).order_by(AssignmentRow.staff_id)
+# The same two reads as one row of two JSON arrays, for SQLite (see _OneRowShiftRead).
+_SHIFT_AS_ONE_ROW = select(
+    _census_select(func.json_array(*_CENSUS_COLUMNS)).scalar_subquery(),
+    _on_duty_select(func.json_group_array(func.json_array(*_ON_DUTY_COLUMNS))).scalar_subquery(),
+)
 
 
 class _FixedRead:
@@ -171,9 +189,7 @@ class _FixedRead:
         self.positions = compiled.positiontup if compiled.positional else None
         self.binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                       for name, bind in compiled.binds.items()}
-        processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
-                      for column in statement.selected_columns]
-        self.columns = [(i, p) for i, p in enumerate(processors) if p is not None]
+        self.columns = _column_processors(statement.selected_columns, dialect)
 
     def rows(self, connection: Any, values: dict[str, Any]) -> list[list[Any]]:
         """The statement's rows for `values`, on a DBAPI connection from the engine's pool."""
@@ -190,6 +206,55 @@ class _FixedRead:
             for index, process in self.columns:
                 row[index] = process(row[index])
         return found
+
+
+def _column_processors(columns: Sequence[Any], dialect: Dialect) -> list[tuple[int, Any]]:
+    processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                  for column in columns]
+    return [(i, p) for i, p in enumerate(processors) if p is not None]
+
+
+class _TwoShiftReads:
+    """A shift's census and who is on it, as two statements on one connection (PostgreSQL:
+    psycopg takes each whole result in one round trip)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.census = _FixedRead(_CENSUS_OF_SHIFT, dialect)
+        self.on_duty = _FixedRead(_ASSIGNMENTS_OF_SHIFT, dialect)
+
+    def rows(self, connection: Any, where: dict[str, Any]) -> tuple[list[Any] | None,
+                                                                    list[list[Any]]]:
+        census = self.census.rows(connection, where)
+        return (census[0] if census else None), self.on_duty.rows(connection, where)
+
+
+class _OneRowShiftRead:
+    """The same, on SQLite, as one row: the census and the people on duty as two JSON arrays.
+
+    Python's sqlite3 lets go of the GIL for every row it steps through. With sixteen gRPC worker
+    threads waiting on it, each of those hand-offs cost a pair of context switches, and
+    together they cost the staffing server more CPU than the query itself (BENCHMARKS.md).
+    One row is one step. Each value still goes through its column's own SQLAlchemy type, as
+    with _FixedRead, and the people come back in staff id order as the Core read gives them.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.read = _FixedRead(_SHIFT_AS_ONE_ROW, dialect)
+        self.census_columns = _column_processors(_CENSUS_COLUMNS, dialect)
+        self.on_duty_columns = _column_processors(_ON_DUTY_COLUMNS, dialect)
+
+    def rows(self, connection: Any, where: dict[str, Any]) -> tuple[list[Any] | None,
+                                                                    list[list[Any]]]:
+        [(census_json, on_duty_json)] = self.read.rows(connection, where)
+        census = json.loads(census_json) if census_json is not None else None
+        if census is not None:
+            for index, process in self.census_columns:
+                census[index] = process(census[index])
+        on_duty = sorted(json.loads(on_duty_json), key=itemgetter(0))
+        for row in on_duty:
+            for index, process in self.on_duty_columns:
+                row[index] = process(row[index])
+        return census, on_duty
 
 
 def _census_of(row: Sequence[Any] | None) -> Census | None:
@@ -223,7 +288,7 @@ class StaffingStore:
         # /shift-gap reads one, so it is kept instead of re-read with its grid on each call.
         self._units: dict[str, Unit] = {}
         self._units_written = 0  # a read that began before a unit write is not cached
-        self._fixed_reads: tuple[_FixedRead, _FixedRead] | None = None
+        self._shift_read: _TwoShiftReads | _OneRowShiftRead | None = None
 
     @classmethod
     def open(cls, database_url: str = DEFAULT_DATABASE_URL) -> StaffingStore:
@@ -483,20 +548,16 @@ class StaffingStore:
         # Both reads on one pooled connection: each checkout (and its reset) cost as much as a
         # query, and under 16 concurrent calls every extra GIL hand-off counts (BENCHMARKS.md).
         where = {"unit_id": normalise_unit_id(unit_id), "day": day, "shift": shift.value}
-        census_read, assignments_read = self._shift_reads()
+        if self._shift_read is None:
+            dialect = self.engine.dialect
+            self._shift_read = (_OneRowShiftRead(dialect) if dialect.name == "sqlite"
+                                else _TwoShiftReads(dialect))
         connection = self.engine.raw_connection()
         try:
-            census = census_read.rows(connection, where)
-            rows = assignments_read.rows(connection, where)
+            census, on_duty = self._shift_read.rows(connection, where)
         finally:
             connection.close()  # back to the pool, which rolls back what the reads began
-        return _census_of(census[0] if census else None), [_assignment_of(r) for r in rows]
-
-    def _shift_reads(self) -> tuple[_FixedRead, _FixedRead]:
-        if self._fixed_reads is None:
-            self._fixed_reads = (_FixedRead(_CENSUS_OF_SHIFT, self.engine.dialect),
-                                 _FixedRead(_ASSIGNMENTS_OF_SHIFT, self.engine.dialect))
-        return self._fixed_reads
+        return _census_of(census), [_assignment_of(r) for r in on_duty]
 
 
     # Unit policy for open shifts
