@@ -6,6 +6,7 @@ read it with `caller_from(context)`.
 
 import hashlib
 import hmac
+import inspect
 import ipaddress
 import json
 import logging
@@ -13,7 +14,6 @@ import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent import futures
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
 from clinops import logs, metrics
+from clinops.serving import Health, Placement, ServerThread, replaced
 
 SLACK_TEAM_KEY = "x-clinops-slack-team"
 SLACK_USER_KEY = "x-clinops-slack-user"
@@ -113,24 +114,49 @@ def field_violations(error: grpc.RpcError) -> dict[str, str]:
     return violations
 
 
-class ObservabilityInterceptor(grpc.ServerInterceptor):
+class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
     """Counts and times every unary call by method and status; logs it with its correlation id.
 
     Outermost of a server's interceptors, so refused calls (UNAUTHENTICATED) are counted too.
     The correlation id from the caller's metadata is set for the call's log records.
     """
 
-    def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
-        handler = continuation(details)
+    async def intercept_service(self, continuation: Any,
+                                details: grpc.HandlerCallDetails) -> Any:
+        handler = await continuation(details)
         if handler is None or handler.unary_unary is None:
             return handler
         service, method = metrics.split_method(details.method)
         correlation = str(dict(details.invocation_metadata or ()).get(CORRELATION_ID_KEY, ""))
         behaviour = handler.unary_unary
 
+        def finished(started: float, code: Any) -> None:
+            seconds = time.perf_counter() - started
+            name = _status_name(code)
+            metrics.RPC_SERVER_HANDLED.labels(service, method, name).inc()
+            metrics.RPC_SERVER_SECONDS.labels(service, method).observe(seconds)
+            _rpc_log.info("%s %s in %.1f ms", method, name, seconds * 1000)
+
+        if inspect.iscoroutinefunction(behaviour):
+            async def observed_on_loop(request: Any, context: Any) -> Any:
+                started = time.perf_counter()
+                code: Any = grpc.StatusCode.UNKNOWN
+                with logs.correlated(correlation):
+                    try:
+                        answer = await behaviour(request, context)
+                        code = context.code() or grpc.StatusCode.OK
+                        return answer
+                    except Exception:
+                        code = context.code() or grpc.StatusCode.UNKNOWN
+                        raise
+                    finally:
+                        finished(started, code)
+
+            return replaced(handler, observed_on_loop)
+
         def observed(request: Any, context: grpc.ServicerContext) -> Any:
             started = time.perf_counter()
-            code = grpc.StatusCode.UNKNOWN
+            code: Any = grpc.StatusCode.UNKNOWN
             with logs.correlated(correlation):
                 try:
                     answer = behaviour(request, context)
@@ -140,14 +166,17 @@ class ObservabilityInterceptor(grpc.ServerInterceptor):
                     code = context.code() or grpc.StatusCode.UNKNOWN
                     raise
                 finally:
-                    seconds = time.perf_counter() - started
-                    metrics.RPC_SERVER_HANDLED.labels(service, method, code.name).inc()
-                    metrics.RPC_SERVER_SECONDS.labels(service, method).observe(seconds)
-                    _rpc_log.info("%s %s in %.1f ms", method, code.name, seconds * 1000)
+                    finished(started, code)
 
-        return grpc.unary_unary_rpc_method_handler(
-            observed, request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer)
+        return replaced(handler, observed)
+
+
+def _status_name(code: Any) -> str:
+    """A status code's name, whether grpc gives the enum member or its number."""
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    return next((member.name for member in grpc.StatusCode if member.value[0] == code),
+                "UNKNOWN")
 
 
 def create_server(
@@ -157,28 +186,30 @@ def create_server(
     address: str = "127.0.0.1:0",
     max_workers: int = 16,
     security: "ServerSecurity | None" = None,
-    interceptors: Iterable[grpc.ServerInterceptor] = (),
-) -> tuple[grpc.Server, int, health.HealthServicer]:
+    interceptors: Iterable[grpc.aio.ServerInterceptor] = (),
+    on_loop: Iterable[str] = (),
+) -> tuple[ServerThread, int, Health]:
     """A gRPC server with health checking and reflection; returns (server, bound port, health).
 
     `register` holds callables taking the server (the generated add_*_to_server, bound to a
     servicer). Port 0 in `address` lets the OS choose, as tests do. With `security`, the port
-    speaks TLS only and every call must carry the service credential.
+    speaks TLS only and every call must carry the service credential. Handlers run in a pool of
+    `max_workers` threads, except the methods (full names) in `on_loop`: see clinops.serving.
     """
     # The credential check runs first, so an unauthenticated call never reaches a memo.
     chain = [BearerTokenInterceptor(security.token)] if security else []
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
-                         interceptors=[ObservabilityInterceptor(), *chain, *interceptors])
+    server = ServerThread(workers=max_workers, interceptors=[
+        Placement(on_loop), ObservabilityInterceptor(), *chain, *interceptors])
     for add in register:
         add(server)
-    health_servicer = health.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    health_servicer = Health(server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer.servicer, server)
     names = list(service_names)
     for name in names:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
-    reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME],
-                                        server)
+    server.call(reflection.enable_server_reflection,
+                [*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server.server)
     if security:
         credentials = grpc.ssl_server_credentials([(security.private_key, security.cert_chain)])
         port = server.add_secure_port(address, credentials)
@@ -190,8 +221,8 @@ def create_server(
 
 
 def serve_until_signalled(
-    server: grpc.Server,
-    health_servicer: health.HealthServicer,
+    server: ServerThread,
+    health_servicer: Health,
     *,
     name: str,
     port: int,
@@ -247,15 +278,16 @@ class ServerSecurity:
     token: str
 
 
-class BearerTokenInterceptor(grpc.ServerInterceptor):
+class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
     """Rejects, as UNAUTHENTICATED, every call that lacks `authorization: Bearer <token>`."""
 
     def __init__(self, token: str) -> None:
         self._expected = f"Bearer {token}".encode()
 
-    def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
+    async def intercept_service(self, continuation: Any,
+                                details: grpc.HandlerCallDetails) -> Any:
         supplied = dict(details.invocation_metadata or ()).get(AUTHORIZATION_KEY, "")
-        handler = continuation(details)
+        handler = await continuation(details)
         if handler is None or hmac.compare_digest(str(supplied).encode(), self._expected):
             return handler
 
@@ -414,7 +446,7 @@ class ResponseMemo(Protocol):
         ...
 
 
-class IdempotencyInterceptor(grpc.ServerInterceptor):
+class IdempotencyInterceptor(grpc.aio.ServerInterceptor):
     """Answers a repeated idempotency key on a mutating method with the first response.
 
     The key is scoped by method and by the caller's Slack identity, so one person's key never
@@ -425,8 +457,9 @@ class IdempotencyInterceptor(grpc.ServerInterceptor):
         self.memo = memo
         self.methods = frozenset(methods)
 
-    def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
-        handler = continuation(details)
+    async def intercept_service(self, continuation: Any,
+                                details: grpc.HandlerCallDetails) -> Any:
+        handler = await continuation(details)
         if handler is None or details.method not in self.methods or handler.unary_unary is None:
             return handler
         metadata = dict(details.invocation_metadata or ())
