@@ -1,4 +1,4 @@
-"""A service's gRPC server: grpc.aio on an event loop of its own thread, driven as grpc.Server is.
+"""A service's gRPC server: grpc.aio on the process's serving loop, driven as grpc.Server is.
 
 Servicers are written as for `grpc.server`: plain methods, `context.abort(...)` raising. They
 run in a thread pool, as before, except the few methods a service names to run on the loop
@@ -75,6 +75,7 @@ class _LoopContext(SyncContext):
 
 
 def replaced(handler: grpc.RpcMethodHandler, behaviour: Callable) -> grpc.RpcMethodHandler:
+    """A unary handler like `handler`, answering with `behaviour` (what an interceptor returns)."""
     return grpc.unary_unary_rpc_method_handler(
         behaviour, request_deserializer=handler.request_deserializer,
         response_serializer=handler.response_serializer)
