@@ -130,43 +130,34 @@ class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
         correlation = str(dict(details.invocation_metadata or ()).get(CORRELATION_ID_KEY, ""))
         behaviour = handler.unary_unary
 
-        def finished(started: float, code: Any) -> None:
-            seconds = time.perf_counter() - started
-            name = _status_name(code)
-            metrics.RPC_SERVER_HANDLED.labels(service, method, name).inc()
-            metrics.RPC_SERVER_SECONDS.labels(service, method).observe(seconds)
-            _rpc_log.info("%s %s in %.1f ms", method, name, seconds * 1000)
-
-        if inspect.iscoroutinefunction(behaviour):
-            async def observed_on_loop(request: Any, context: Any) -> Any:
-                started = time.perf_counter()
-                code: Any = grpc.StatusCode.UNKNOWN
-                with logs.correlated(correlation):
-                    try:
-                        answer = await behaviour(request, context)
-                        code = context.code() or grpc.StatusCode.OK
-                        return answer
-                    except Exception:
-                        code = context.code() or grpc.StatusCode.UNKNOWN
-                        raise
-                    finally:
-                        finished(started, code)
-
-            return replaced(handler, observed_on_loop)
-
-        def observed(request: Any, context: grpc.ServicerContext) -> Any:
+        @contextmanager
+        def observing(context: Any) -> Iterator[None]:
             started = time.perf_counter()
             code: Any = grpc.StatusCode.UNKNOWN
             with logs.correlated(correlation):
                 try:
-                    answer = behaviour(request, context)
+                    yield
                     code = context.code() or grpc.StatusCode.OK
-                    return answer
                 except Exception:
                     code = context.code() or grpc.StatusCode.UNKNOWN
                     raise
                 finally:
-                    finished(started, code)
+                    seconds = time.perf_counter() - started
+                    name = _status_name(code)
+                    metrics.RPC_SERVER_HANDLED.labels(service, method, name).inc()
+                    metrics.RPC_SERVER_SECONDS.labels(service, method).observe(seconds)
+                    _rpc_log.info("%s %s in %.1f ms", method, name, seconds * 1000)
+
+        if inspect.iscoroutinefunction(behaviour):  # grpc.aio's own (health)
+            async def observed_on_loop(request: Any, context: Any) -> Any:
+                with observing(context):
+                    return await behaviour(request, context)
+
+            return replaced(handler, observed_on_loop)
+
+        def observed(request: Any, context: grpc.ServicerContext) -> Any:
+            with observing(context):
+                return behaviour(request, context)
 
         return replaced(handler, observed)
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import REGISTRY
 
 from clinops import rpc
 from clinops.serving import Health, ServerThread
@@ -55,10 +56,14 @@ def test_a_method_named_on_loop_runs_on_the_loop_and_the_others_in_the_pool(serv
 @pytest.mark.parametrize("method", ["OnLoop", "InPool"])
 def test_an_abort_ends_the_call_with_its_status_wherever_the_handler_ran(served, method) -> None:
     _, _, channel = served
+    labels = {"grpc_service": SERVICE, "grpc_method": method, "grpc_code": "FAILED_PRECONDITION"}
+    counted = REGISTRY.get_sample_value("clinops_rpc_server_handled_total", labels) or 0
     with pytest.raises(grpc.RpcError) as refused:
         _call(channel, method, b"refuse")
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert refused.value.details() == "not now"
+    # Counted under the status the handler gave, on the loop as in the pool.
+    assert REGISTRY.get_sample_value("clinops_rpc_server_handled_total", labels) == counted + 1
     with pytest.raises(grpc.RpcError) as invalid:
         _call(channel, method, b"invalid")
     assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
