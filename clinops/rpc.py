@@ -133,7 +133,7 @@ class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
         @contextmanager
         def observing(context: Any) -> Iterator[None]:
             started = time.perf_counter()
-            code: Any = grpc.StatusCode.UNKNOWN
+            code = grpc.StatusCode.UNKNOWN
             with logs.correlated(correlation):
                 try:
                     yield
@@ -143,7 +143,7 @@ class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
                     raise
                 finally:
                     seconds = time.perf_counter() - started
-                    name = _status_name(code)
+                    name = code.name
                     metrics.RPC_SERVER_HANDLED.labels(service, method, name).inc()
                     metrics.RPC_SERVER_SECONDS.labels(service, method).observe(seconds)
                     _rpc_log.info("%s %s in %.1f ms", method, name, seconds * 1000)
@@ -160,14 +160,6 @@ class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
                 return behaviour(request, context)
 
         return replaced(handler, observed)
-
-
-def _status_name(code: Any) -> str:
-    """A status code's name, whether grpc gives the enum member or its number."""
-    if isinstance(code, grpc.StatusCode):
-        return code.name
-    return next((member.name for member in grpc.StatusCode if member.value[0] == code),
-                "UNKNOWN")
 
 
 def create_server(
