@@ -116,6 +116,14 @@ class Outcome:
 
 # ---- reading files -------------------------------------------------------------------------
 
+def file_bytes(path: Path) -> bytes:
+    """The file's bytes, or ImportFileError saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
+
+
 def read_text(content: bytes, name: str) -> str:
     """The file as text: UTF-8 (with or without BOM) or UTF-16 with its BOM."""
     if not content.strip():
@@ -542,10 +550,7 @@ def run(kind: str, path: Path, *, caller_text: str | None,
     """Read `path`, send it to the `kind` service, and say what happened."""
     try:
         caller = parse_caller(caller_text)
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
+        content = file_bytes(path)
         name = path.name
         receipt_rows: list[ReceiptRowIn] = []
         if kind in ("supplies", "receipts"):

@@ -29,6 +29,7 @@ from clinops.imports import (
     _rejections,
     call_import,
     data_rows,
+    file_bytes,
     import_key,
     parse_caller,
     parse_day,
@@ -137,10 +138,7 @@ def run(path: Path, *, caller_text: str | None, target: str,
     """Read `path` and send it to staffing at `target` as the caller."""
     try:
         caller = parse_caller(caller_text)
-        try:
-            content = path.read_bytes()
-        except OSError as error:
-            raise ImportFileError(f"cannot read {path}: {error.strerror or error}") from None
+        content = file_bytes(path)
         rows, rejected = read_assignments_csv(content, path.name)
     except ImportFileError as error:
         return Outcome(False, [str(error), "nothing was written"])
