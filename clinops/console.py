@@ -79,6 +79,8 @@ _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 _STRIKE = re.compile(r"(?<![\w~])~([^~\n]+)~(?![\w~])")
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
 _BARE = re.compile(r"<([@#!]?)([^<>|]+)>")
+# A person typed as `@Name` (or `@U0ICU013`) in a command, as one types in Slack's composer.
+_TYPED_MENTION = re.compile(r"(?<![<\w])@([A-Za-z][\w.-]*)")
 
 
 def mrkdwn_to_text(text: str) -> str:
@@ -383,11 +385,7 @@ class Console:
         if not who:
             self.say("as whom? e.g. `as U0001` or `as Maria`")
             return
-        wanted = who.lower()
-        exact = [u for u in self.directory if u.user_id.lower() == wanted]
-        matches = exact or [
-            u for u in self.directory if wanted in (u.display_name or u.user_name).lower()
-        ]
+        matches = self.people_matching(who)
         if len(matches) == 1:
             self.actor = matches[0]
             self.say(f"Now acting as {self.describe(self.actor)}.")
@@ -397,6 +395,26 @@ class Console:
             self.say(f"{len(matches)} people match {who}:")
             for user in matches[:10]:
                 self.say(f"  {self.describe(user)}")
+
+    def people_matching(self, who: str) -> list[SlackUser]:
+        """Demo users whose Slack id is `who`, or else whose name contains it (any case)."""
+        wanted = who.lower()
+        exact = [u for u in self.directory if u.user_id.lower() == wanted]
+        return exact or [
+            u for u in self.directory if wanted in (u.display_name or u.user_name).lower()
+        ]
+
+    def with_mentions(self, text: str) -> str:
+        """`@Rajesh` as Slack sends a mention in command text, `<@U0ICU013|handle>`, when exactly
+        one demo user matches; anything else stays as typed, as in Slack."""
+        def mention(match: re.Match[str]) -> str:
+            people = self.people_matching(match.group(1))
+            if len(people) != 1:
+                return match.group(0)
+            # Slack's escape carries the handle, which has no spaces, never the display name.
+            return f"<@{people[0].user_id}|{people[0].user_name.replace(' ', '.')}>"
+
+        return _TYPED_MENTION.sub(mention, text)
 
     async def dispatch(self, body: str) -> Any:
         headers = signed_headers(body, self.signing_secret, int(time.time()))
@@ -418,7 +436,7 @@ class Console:
         body = slash_command_body(
             user=self.actor,
             command=command,
-            text=text,
+            text=self.with_mentions(text),
             response_url=self.slack.response_url(f"command-{self._sequence}"),
             channel_id=self.channel_id,
         )

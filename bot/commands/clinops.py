@@ -20,10 +20,14 @@ COMMAND = "/clinops"
 HELP = (
     "*ClinOps commands*\n"
     "• `/shift-gap [unit] [today|tomorrow|YYYY-MM-DD] [day|night]` — staff vs ratio\n"
-    "• `/shift-gap report <unit> <role> [count] [day|night] [date] [reason…]` — open shift\n"
+    "• `/shift-gap report <unit> <role> [count] [day|night] [date] [reason…]` — open shift "
+    "(`/shift-gap report` alone opens a form)\n"
+    "• `/shift-gap fill <unit> [day|night] [date]` — eligible candidates, cheapest first; Offer\n"
     "• `/census <unit> <patients> [day|night] [date]` — charge nurse or manager\n"
     "• `/certs [@someone | <unit> | renew <type> YYYY-MM-DD]` — certifications, days left\n"
+    "• `/certs <unit> export` — managers and educators: the unit's CSV by DM\n"
     "• `/supply status <unit>` · `/supply count <unit> <sku> <qty>` — stock and reorders\n"
+    "• `/supply receive <PO>` — a delivered order moves from on order to on hand\n"
     "• `/clinops report <unit>` — the unit's weekly digest, charts sent to you by DM\n"
     "• `/clinops help` — this list\n"
     "Every command answers `help`."
@@ -103,7 +107,8 @@ async def clinops(ack: AsyncAck, command: dict, respond: AsyncRespond) -> None:
         return
     await ack()
     if words and words[0].lower() == "report":
-        problem = "Say which unit: `/clinops report <unit>`."
+        # Escaped: Slack reads a bare <unit> in mrkdwn as a link and shows nothing.
+        problem = "Say which unit: `/clinops report &lt;unit&gt;`."
     else:
         problem = None if not words or words[0].lower() == "help" else f"Unknown: `{words[0]}`."
     await _usage(respond, problem)
