@@ -79,6 +79,9 @@ _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 _STRIKE = re.compile(r"(?<![\w~])~([^~\n]+)~(?![\w~])")
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
 _BARE = re.compile(r"<([@#!]?)([^<>|]+)>")
+# A note after a command, `/shift-gap ICU   # the shift in progress`, as the README prints its
+# walkthrough; a whole line may be one. A channel (#icu) has no space after the #.
+_NOTE = re.compile(r"(^|\s)#(\s.*)?$")
 # A person typed as `@Name` (or `@U0ICU013`) in a command, as one types in Slack's composer.
 _TYPED_MENTION = re.compile(r"(?<![<\w])@([A-Za-z][\w.-]*)")
 
@@ -302,7 +305,8 @@ Type what you would type in Slack, or a console command:
   as <name or Slack id>           act as someone else
   whoami                          who you are acting as
   help                            this text
-  quit                            leave (end of input does too)"""
+  quit                            leave (end of input does too)
+  ... # a note                    the rest of a line after " # " is ignored"""
 
 
 @dataclass
@@ -344,7 +348,7 @@ class Console:
 
     async def handle(self, line: str) -> bool:
         """Handle one line; False when the console should stop."""
-        line = line.strip()
+        line = _NOTE.sub("", line).strip()
         if not line:
             return True
         word, _, rest = line.partition(" ")
