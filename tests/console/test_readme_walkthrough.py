@@ -60,7 +60,8 @@ def test_every_step_of_the_readme_walkthrough_answers_as_it_says(transcript: str
     at = 0
     for step, answer in STEPS:
         found = transcript.find(answer, at)
-        assert found >= 0, f"after {step or 'the step before'!r}: no {answer!r} in {transcript[at:]}"
+        after = step or "the step before"
+        assert found >= 0, f"after {after!r}: no {answer!r} in {transcript[at:]}"
         at = found + len(answer)
 
 
