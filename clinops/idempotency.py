@@ -1,8 +1,16 @@
 """The first answer to each idempotency key, kept in a service's own database for a week.
 
-Each service that memoises responses creates the `idempotent_responses` table in a migration of
-its own; this module only reads and writes it (see `clinops.rpc.IdempotencyInterceptor`), and
-`Retention` forgets answers older than `KEEP` so the table does not grow for ever.
+A mutating call with a key claims it in the transaction of the change itself (DESIGN.md:
+"Idempotency lives in the change's own transaction"): the key's row is inserted first, under
+its primary key, then the call runs with that transaction ambient (`clinops.sql.ambient`, which
+every store's session joins), then its answer is written into the row and all of it commits at
+once. So a concurrent repeat waits on the row and then reads the first answer, a process killed
+after the commit leaves the answer for the retry, and a refusal (the call raising) gives the
+key back to be decided afresh, committing what the refusal wrote (its audit row) as a call
+without a key would.
+
+Each service creates the `idempotent_responses` table in a migration of its own; `Retention`
+forgets answers older than `KEEP` so the table does not grow for ever.
 """
 
 from __future__ import annotations
@@ -10,11 +18,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Self
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     LargeBinary,
@@ -24,55 +34,134 @@ from sqlalchemy import (
     delete,
     insert,
     select,
+    update,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from clinops import sql
 
 log = logging.getLogger(__name__)
 TABLE_NAME = "idempotent_responses"
 # A repeat comes within minutes (Slack's retries, a gRPC retry, an operator rerunning an import
 # after a timeout); a week answers every such repeat and keeps the table small.
 KEEP = timedelta(days=7)
+# A claim lost to a concurrent call whose row then vanished (its answer forgotten by Retention
+# in between) is tried again; more than this many in a row means something else is wrong.
+_CLAIM_ATTEMPTS = 3
 
 _metadata = MetaData()
 responses = Table(
     TABLE_NAME,
     _metadata,
     Column("key_digest", String(64), primary_key=True),
-    Column("response", LargeBinary, nullable=False),
+    # sha256 of the request's bytes; NULL on answers kept before requests were hashed.
+    Column("request_hash", String(64), nullable=True),
+    # NULL only inside the claiming transaction: no other connection ever sees it so.
+    Column("response", LargeBinary, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 
+class KeyReused(Exception):  # noqa: N818 - what the caller did
+    """The key was used before for a different request: the first answer is not this one's."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to a call with an idempotency key, and whether this call made it."""
+
+    response: bytes
+    fresh: bool
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """A key's row: the hash of the request that claimed it and that request's answer."""
+
+    request_hash: str | None
+    response: bytes | None
+
+
 class SqlResponseMemo:
-    """`clinops.rpc.ResponseMemo` over SQL: the primary key decides which answer was first."""
+    """The first answer to each key, claimed in the change's own transaction (see above)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def recall(self, key: str) -> bytes | None:
-        with self.engine.connect() as connection:
-            return connection.execute(
-                select(responses.c.response).where(responses.c.key_digest == key)
-            ).scalar_one_or_none()
+    def answer_once(self, key_digest: str, request_hash: str,
+                    run: Callable[[], bytes]) -> Answer:
+        """`run()`'s answer, committed with its changes under `key_digest`, or the first
+        answer kept for the key. Raises KeyReused when the key was claimed by another request.
+        """
+        for _attempt in range(_CLAIM_ATTEMPTS):
+            fresh = self._claim_and_run(key_digest, request_hash, run)
+            if fresh is not None:
+                return Answer(fresh, fresh=True)
+            # Lost to a call with the same key: read its answer in a transaction of our own
+            # (on PostgreSQL the one the failed insert was in can no longer be used).
+            first = self.recall(key_digest)
+            if first is None:
+                continue  # forgotten in between: claim it afresh
+            if first.request_hash is not None and first.request_hash != request_hash:
+                raise KeyReused(key_digest)
+            assert first.response is not None  # claim and answer commit together
+            return Answer(first.response, fresh=False)
+        raise RuntimeError("could not claim an idempotency key nor read its first answer")
 
-    def remember(self, key: str, response: bytes) -> bytes:
-        try:
-            with self.engine.begin() as connection:
+    def _claim_and_run(self, key_digest: str, request_hash: str,
+                       run: Callable[[], bytes]) -> bytes | None:
+        """Claim the key, run, keep the answer, commit; None when the key was claimed first.
+
+        The claim is the transaction's first statement: on PostgreSQL a concurrent insert of the
+        same key waits for this transaction and then fails; on SQLite it takes the write lock,
+        so a concurrent writer waits on it (the engine's busy timeout) and then fails likewise.
+        """
+        with self.engine.connect() as connection:
+            try:
                 connection.execute(insert(responses).values(
-                    key_digest=key, response=response, created_at=datetime.now(UTC)))
-        except IntegrityError:
-            # A concurrent call with the same key kept its answer first: that one stands.
-            first = self.recall(key)
-            if first is not None:
-                return first
-            raise
+                    key_digest=key_digest, request_hash=request_hash, response=None,
+                    created_at=datetime.now(UTC)))
+            except IntegrityError:
+                connection.rollback()
+                return None
+            try:
+                with sql.ambient(connection):
+                    response = run()
+            except Exception:
+                _release(connection, key_digest)
+                raise
+            connection.execute(update(responses).where(
+                responses.c.key_digest == key_digest).values(response=response))
+            connection.commit()
         return response
+
+    def recall(self, key_digest: str) -> Remembered | None:
+        """The key's request hash and first answer, or None if it has none (or was forgotten)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(responses.c.request_hash, responses.c.response)
+                .where(responses.c.key_digest == key_digest)).first()
+        return Remembered(row.request_hash, row.response) if row is not None else None
 
     def forget_older_than(self, cutoff: datetime) -> int:
         """Drop the answers remembered before `cutoff`; how many went."""
         with self.engine.begin() as connection:
             return connection.execute(
                 delete(responses).where(responses.c.created_at < cutoff)).rowcount
+
+
+def _release(connection: Connection, key_digest: str) -> None:
+    """A refused call: commit what it wrote without its claim, so the key is decided afresh.
+
+    What a refusal writes is its audit row (DESIGN.md: refusals are audited too), which a call
+    without a key commits as well; rolling everything back would lose it.
+    """
+    try:
+        connection.execute(delete(responses).where(responses.c.key_digest == key_digest))
+        connection.commit()
+    except SQLAlchemyError:  # the transaction itself failed: nothing of it is kept
+        log.warning("idempotency: a refused call's writes could not be kept", exc_info=True)
+        connection.rollback()
 
 
 class Retention:

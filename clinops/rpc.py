@@ -10,10 +10,11 @@ import inspect
 import ipaddress
 import json
 import logging
+import os
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from grpc_status import rpc_status
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
-from clinops import logs, metrics
+from clinops import idempotency, logs, metrics
 from clinops.serving import Health, Placement, ServerThread, replaced
 
 SLACK_TEAM_KEY = "x-clinops-slack-team"
@@ -422,23 +423,31 @@ def idempotency_metadata(key: str) -> tuple[tuple[str, str], ...]:
 class ResponseMemo(Protocol):
     """Where a service keeps the first response to each idempotency key (its own database)."""
 
-    def recall(self, key: str) -> bytes | None: ...
-
-    def remember(self, key: str, response: bytes) -> bytes:
-        """Keep `response` for `key` unless one is kept already; return the one kept."""
+    def answer_once(self, key_digest: str, request_hash: str,
+                    run: Callable[[], bytes]) -> "idempotency.Answer":
+        """`run()`'s answer committed with its changes, or the first one kept for the key;
+        raises idempotency.KeyReused when another request claimed the key."""
         ...
+
+
+# Test-only fault (tests/idempotency): the process dies right after a call of the method named
+# here committed, before its reply is sent, as a crash or an OOM kill would leave it.
+FAULT_EXIT_AFTER_COMMIT = "CLINOPS_FAULT_EXIT_AFTER_COMMIT"
 
 
 class IdempotencyInterceptor(grpc.aio.ServerInterceptor):
     """Answers a repeated idempotency key on a mutating method with the first response.
 
     The key is scoped by method and by the caller's Slack identity, so one person's key never
-    replays another's answer. Only successful answers are kept: a refusal is decided afresh.
+    replays another's answer. It is claimed in the change's own transaction (clinops.idempotency)
+    with a hash of the request: the same key with a different request is ALREADY_EXISTS. Only
+    successful answers are kept: a refusal is decided afresh.
     """
 
     def __init__(self, memo: ResponseMemo, methods: Iterable[str]) -> None:
         self.memo = memo
         self.methods = frozenset(methods)
+        self._exit_after = os.environ.get(FAULT_EXIT_AFTER_COMMIT, "")
 
     async def intercept_service(self, continuation: Any,
                                 details: grpc.HandlerCallDetails) -> Any:
@@ -453,12 +462,22 @@ class IdempotencyInterceptor(grpc.aio.ServerInterceptor):
                           str(metadata.get(SLACK_USER_KEY, "")), key))
         digest = hashlib.sha256(scope.encode()).hexdigest()
         behaviour, serialize = handler.unary_unary, handler.response_serializer
+        crash = bool(self._exit_after) and details.method.endswith(f"/{self._exit_after}")
 
         def once(request: Any, context: grpc.ServicerContext) -> bytes:
-            first = self.memo.recall(digest)
-            if first is not None:
-                return first
-            return self.memo.remember(digest, serialize(behaviour(request, context)))
+            # Deterministic: the same request always hashes the same (map fields in key order).
+            request_hash = hashlib.sha256(
+                request.SerializeToString(deterministic=True)).hexdigest()
+            try:
+                answer = self.memo.answer_once(
+                    digest, request_hash, lambda: serialize(behaviour(request, context)))
+            except idempotency.KeyReused:
+                context.abort(grpc.StatusCode.ALREADY_EXISTS,
+                              f"idempotency key {key!r} was already used for a different "
+                              "request; send this one with a new key")
+            if crash and answer.fresh:
+                os._exit(70)
+            return answer.response
 
         return grpc.unary_unary_rpc_method_handler(
             once, request_deserializer=handler.request_deserializer,

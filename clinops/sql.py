@@ -1,14 +1,20 @@
-"""What every service's SQL store shares: how an engine is made and how migrations are run.
+"""What every service's SQL store shares: how an engine is made and how migrations are run,
+and the transaction a mutating call's changes join (`ambient`).
 
 Each service keeps its own schema and Alembic history; only the mechanics live here.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 SQLITE_POOL_SIZE = 16
 
@@ -45,3 +51,68 @@ def upgrade_to_head(database_url: str, migrations: Path) -> None:
             command.upgrade(config, "head")
     finally:
         engine.dispose()
+
+
+# The connection whose transaction this call's changes join (clinops.idempotency claims the
+# call's idempotency key in it). A ContextVar: each gRPC handler runs in its own thread.
+_ambient: ContextVar[Connection | None] = ContextVar("clinops_sql_ambient", default=None)
+
+
+@contextmanager
+def ambient(connection: Connection) -> Iterator[None]:
+    """Within this block, the stores on `connection`'s engine work in its transaction."""
+    token = _ambient.set(connection)
+    try:
+        yield
+    finally:
+        _ambient.reset(token)
+
+
+def ambient_connection(engine: Engine) -> Connection | None:
+    """The connection of the transaction a change on `engine` must join, if there is one.
+
+    Checked against the engine: where several services share a process (tests, the demo), one
+    service's transaction is never joined by another's store.
+    """
+    connection = _ambient.get()
+    return connection if connection is not None and connection.engine is engine else None
+
+
+def session_for(engine: Engine) -> Session:
+    """A store's session: on its own transaction, or inside the ambient one as a savepoint.
+
+    A savepoint, so a statement the store expects may fail (a unique key lost to a concurrent
+    writer, caught and answered) undoes only itself, on PostgreSQL as on SQLite, and the call's
+    other changes and its idempotency claim still commit together.
+    """
+    connection = ambient_connection(engine)
+    if connection is None:
+        return Session(engine, expire_on_commit=False)
+    return Session(bind=connection, join_transaction_mode="create_savepoint",
+                   expire_on_commit=False)
+
+
+@contextmanager
+def connection_for(engine: Engine) -> Iterator[Connection]:
+    """A Core connection for a read: the ambient one (which sees this call's own writes, as a
+    second connection would not), else one from the pool."""
+    connection = ambient_connection(engine)
+    if connection is not None:
+        yield connection
+        return
+    with engine.connect() as pooled:
+        yield pooled
+
+
+@contextmanager
+def dbapi_connection_for(engine: Engine) -> Iterator[Any]:
+    """The DBAPI connection for a read, as `connection_for`: the ambient one, else the pool's."""
+    connection = ambient_connection(engine)
+    if connection is not None:
+        yield connection.connection
+        return
+    pooled = engine.raw_connection()
+    try:
+        yield pooled
+    finally:
+        pooled.close()  # back to the pool, which rolls back what the reads began

@@ -14,6 +14,7 @@ from sqlalchemy import Dialect, Engine, Select, bindparam, case, delete, func, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clinops import sql
 from clinops.outbox import record
 from clinops.sql import create_db_engine, upgrade_to_head
 from services.staffing.errors import (
@@ -299,7 +300,8 @@ class StaffingStore:
         self.engine.dispose()
 
     def _session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+        # Inside a mutating call's transaction (its idempotency claim) when there is one.
+        return sql.session_for(self.engine)
 
     # Units and the ratio table
     def list_units(self, facility_id: str = "") -> list[Unit]:
@@ -501,7 +503,7 @@ class StaffingStore:
     def get_census(self, unit_id: str, day: date, shift: Shift) -> Census | None:
         """The census recorded for a unit's shift, or None."""
         # A Core read on a pooled connection: no ORM session or identity map for one row.
-        with self.engine.connect() as connection:
+        with sql.connection_for(self.engine) as connection:
             row = connection.execute(_CENSUS_OF_SHIFT, {
                 "unit_id": normalise_unit_id(unit_id), "day": day, "shift": shift.value,
             }).first()
@@ -536,7 +538,7 @@ class StaffingStore:
         """Who is on a unit's shift, with their role and name from the directory."""
         # Columns, not entities: loading StaffRow would also fetch its duties and orientations;
         # a Core connection, not an ORM session, since nothing here is an entity.
-        with self.engine.connect() as connection:
+        with sql.connection_for(self.engine) as connection:
             rows = connection.execute(_ASSIGNMENTS_OF_SHIFT, {
                 "unit_id": normalise_unit_id(unit_id), "day": day, "shift": shift.value,
             }).all()
@@ -552,11 +554,8 @@ class StaffingStore:
             dialect = self.engine.dialect
             self._shift_read = (_OneRowShiftRead(dialect) if dialect.name == "sqlite"
                                 else _TwoShiftReads(dialect))
-        connection = self.engine.raw_connection()
-        try:
+        with sql.dbapi_connection_for(self.engine) as connection:
             census, on_duty = self._shift_read.rows(connection, where)
-        finally:
-            connection.close()  # back to the pool, which rolls back what the reads began
         return _census_of(census), [_assignment_of(r) for r in on_duty]
 
 
@@ -706,7 +705,7 @@ class StaffingStore:
         wanted = list(dict.fromkeys(open_shift_ids))
         if not wanted:
             return []
-        with self.engine.connect() as connection:
+        with sql.connection_for(self.engine) as connection:
             rows = connection.execute(select(
                 QueuedClaimRow.open_shift_id, QueuedClaimRow.staff_id, QueuedClaimRow.claimed_at,
                 QueuedClaimRow.overtime_hours,

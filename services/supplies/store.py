@@ -16,6 +16,7 @@ from sqlalchemy import BigInteger, Engine, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clinops import sql
 from clinops.outbox import record
 from clinops.sql import create_db_engine, upgrade_to_head
 from services.supplies.domain import UseTotals
@@ -201,7 +202,8 @@ class SuppliesStore:
         self.engine.dispose()
 
     def _session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+        # Inside a mutating call's transaction (its idempotency claim) when there is one.
+        return sql.session_for(self.engine)
 
     # ---- units and their budgets ---------------------------------------------------------
     def add_unit(self, unit: Unit) -> Unit:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from clinops import outbox
+from clinops import outbox, sql
 from clinops.sql import create_db_engine, upgrade_to_head
 from services.training.errors import (
     AlreadyDecided,
@@ -149,7 +149,8 @@ class TrainingStore:
         self.engine.dispose()
 
     def _session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+        # Inside a mutating call's transaction (its idempotency claim) when there is one.
+        return sql.session_for(self.engine)
 
     # Reference data
     def list_types(self) -> list[CertificationType]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from clinops.idempotency import KEEP, Retention, SqlResponseMemo, responses
+from clinops.idempotency import KEEP, Remembered, Retention, SqlResponseMemo, responses
 from services.training.store import TrainingStore, migrate
 
 
@@ -20,7 +20,7 @@ def memo(database_url: str) -> SqlResponseMemo:
 
 
 def remembered_at(memo: SqlResponseMemo, key: str, at: datetime) -> None:
-    memo.remember(key, key.encode())
+    memo.answer_once(key, "request", key.encode)
     with memo.engine.begin() as connection:
         connection.execute(update(responses).where(responses.c.key_digest == key)
                            .values(created_at=at))
@@ -34,7 +34,7 @@ def test_answers_older_than_a_week_are_forgotten_and_newer_ones_kept(
     remembered_at(memo, "recent", now - KEEP + timedelta(minutes=1))
     assert Retention(memo, clock=lambda: now).run_once() == 1
     assert memo.recall("old") is None  # a repeat now is answered afresh
-    assert memo.recall("recent") == b"recent"
+    assert memo.recall("recent") == Remembered("request", b"recent")
 
 
 def test_the_retention_thread_forgets_at_start_and_stops_when_asked(
