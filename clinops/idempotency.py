@@ -89,8 +89,8 @@ class SqlResponseMemo:
         self.engine = engine
 
     def answer_once(self, key_digest: str, request_hash: str,
-                    run: Callable[[], bytes]) -> Answer:
-        """`run()`'s answer, committed with its changes under `key_digest`, or the first
+                    run: Callable[[Claim], bytes]) -> Answer:
+        """`run(claim)`'s answer, committed with its changes under `key_digest`, or the first
         answer kept for the key. Raises KeyReused when the key was claimed by another request.
         """
         for _attempt in range(_CLAIM_ATTEMPTS):
@@ -109,7 +109,7 @@ class SqlResponseMemo:
         raise RuntimeError("could not claim an idempotency key nor read its first answer")
 
     def _claim_and_run(self, key_digest: str, request_hash: str,
-                       run: Callable[[], bytes]) -> bytes | None:
+                       run: Callable[[Claim], bytes]) -> bytes | None:
         """Claim the key, run, keep the answer, commit; None when the key was claimed first.
 
         The claim is the transaction's first statement: on PostgreSQL a concurrent insert of the
@@ -124,11 +124,12 @@ class SqlResponseMemo:
             except IntegrityError:
                 connection.rollback()
                 return None
+            claim = Claim(connection, key_digest)
             try:
                 with sql.ambient(connection):
-                    response = run()
+                    response = run(claim)
             except Exception:
-                _release(connection, key_digest)
+                claim.release()
                 raise
             connection.execute(update(responses).where(
                 responses.c.key_digest == key_digest).values(response=response))
@@ -150,18 +151,31 @@ class SqlResponseMemo:
                 delete(responses).where(responses.c.created_at < cutoff)).rowcount
 
 
-def _release(connection: Connection, key_digest: str) -> None:
-    """A refused call: commit what it wrote without its claim, so the key is decided afresh.
+class Claim:
+    """A key claimed by the running call, in the transaction its changes are made in."""
 
-    What a refusal writes is its audit row (DESIGN.md: refusals are audited too), which a call
-    without a key commits as well; rolling everything back would lose it.
-    """
-    try:
-        connection.execute(delete(responses).where(responses.c.key_digest == key_digest))
-        connection.commit()
-    except SQLAlchemyError:  # the transaction itself failed: nothing of it is kept
-        log.warning("idempotency: a refused call's writes could not be kept", exc_info=True)
-        connection.rollback()
+    def __init__(self, connection: Connection, key_digest: str) -> None:
+        self._connection, self.key_digest = connection, key_digest
+        self._released = False
+
+    def release(self) -> None:
+        """The call is refused: commit what it wrote without its claim, so the key is decided
+        afresh next time. Called before the refusal is sent (a client that reads the audit log
+        on hearing it finds it there) and again, harmlessly, as the refusal unwinds.
+
+        What a refusal writes is its audit row (DESIGN.md: refusals are audited too), which a
+        call without a key commits as well; rolling everything back would lose it.
+        """
+        if self._released:
+            return
+        self._released = True
+        try:
+            self._connection.execute(
+                delete(responses).where(responses.c.key_digest == self.key_digest))
+            self._connection.commit()
+        except SQLAlchemyError:  # the transaction itself failed: nothing of it is kept
+            log.warning("idempotency: a refused call's writes could not be kept", exc_info=True)
+            self._connection.rollback()
 
 
 class Retention:

@@ -424,10 +424,29 @@ class ResponseMemo(Protocol):
     """Where a service keeps the first response to each idempotency key (its own database)."""
 
     def answer_once(self, key_digest: str, request_hash: str,
-                    run: Callable[[], bytes]) -> "idempotency.Answer":
-        """`run()`'s answer committed with its changes, or the first one kept for the key;
+                    run: Callable[["idempotency.Claim"], bytes]) -> "idempotency.Answer":
+        """`run(claim)`'s answer committed with its changes, or the first one kept for the key;
         raises idempotency.KeyReused when another request claimed the key."""
         ...
+
+
+class _ReleasingContext:
+    """A handler's context whose abort first gives the key back and commits what the refused
+    call wrote: grpc sends an abort's status at once, before the handler's thread unwinds."""
+
+    def __init__(self, context: grpc.ServicerContext, claim: "idempotency.Claim") -> None:
+        self._context, self._claim = context, claim
+
+    def abort(self, code: grpc.StatusCode, details: str) -> None:
+        self._claim.release()
+        self._context.abort(code, details)
+
+    def abort_with_status(self, status: Any) -> None:
+        self._claim.release()
+        self._context.abort_with_status(status)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
 
 
 # Test-only fault (tests/idempotency): the process dies right after a call of the method named
@@ -469,8 +488,8 @@ class IdempotencyInterceptor(grpc.aio.ServerInterceptor):
             request_hash = hashlib.sha256(
                 request.SerializeToString(deterministic=True)).hexdigest()
             try:
-                answer = self.memo.answer_once(
-                    digest, request_hash, lambda: serialize(behaviour(request, context)))
+                answer = self.memo.answer_once(digest, request_hash, lambda claim: serialize(
+                    behaviour(request, _ReleasingContext(context, claim))))
             except idempotency.KeyReused:
                 context.abort(grpc.StatusCode.ALREADY_EXISTS,
                               f"idempotency key {key!r} was already used for a different "
