@@ -83,7 +83,7 @@ def posts_waiting(store: StaffingStore) -> int:
 
 
 @pytest.mark.parametrize("keys", [1, 10])
-def test_twenty_charge_nurses_clicks_at_once_per_key_open_one_shift_and_one_post_per_key(
+def test_twenty_clicks_at_once_on_each_key_open_one_shift_and_one_post_per_key(
     staffing: Staffing, keys: int,
 ) -> None:
     calls = [f"slack:trigger-{n % keys}" for n in range(keys * THREADS_PER_KEY)]
