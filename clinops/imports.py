@@ -30,6 +30,14 @@ from clinops import rpc
 
 DEFAULT_DEADLINE_SECONDS = 30.0
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# A service takes one request of at most gRPC's default 4 MiB (the servers keep the default).
+# An import is one request, so a larger file goes as parts; a part of 3 MB leaves room for the
+# rows' framing, which can make the request a little larger than the file.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+PART_MB = 3
+TOO_LARGE = f"split the file into parts under {PART_MB} MB and import each"
+# An FHIR Practitioner Bundle is about 7 levels deep (see services/training/imports.py).
+MAX_JSON_DEPTH = 32
 INT32_MAX = 2**31 - 1
 DELIMITERS = ",;\t|"
 
@@ -207,6 +215,10 @@ def _quantity(text: str, column: str) -> int | None:
         return None
     if not re.fullmatch(r"-?\d+(\.0+)?", cleaned):
         raise ValueError(f"{column} {text.strip()!r} is not a whole number")
+    # Digits are counted before int(): Python refuses to convert more than 4,300 of them, and
+    # a float of that many is infinite.
+    if len(cleaned.split(".")[0].lstrip("-0")) > len(str(INT32_MAX)):
+        raise ValueError(f"{column} {text.strip()[:20]}… is far too large")
     value = int(float(cleaned)) if "." in cleaned else int(cleaned)
     if abs(value) > INT32_MAX:
         raise ValueError(f"{column} {text.strip()} is far too large")
@@ -240,6 +252,11 @@ def call_import(method: Callable[..., Any], request: Any, *, service: str, targe
                 idempotency_key: str = "") -> Any:
     """One import RPC as `caller`, with the file's key: the answer, or the Outcome saying why
     there is none."""
+    size = request.ByteSize()
+    if size > MAX_REQUEST_BYTES:
+        return Outcome(False, [f"the import is {size / (1024 * 1024):.1f} MB as sent; {service} "
+                               f"takes at most {MAX_REQUEST_BYTES // (1024 * 1024)} MB at once: "
+                               f"{TOO_LARGE}", "nothing was written"])
     try:
         return method(request, timeout=deadline_seconds,
                       metadata=rpc.caller_metadata(caller)
@@ -386,6 +403,11 @@ def _refusal(service: str, target: str, error: grpc.RpcError) -> Outcome:
                                "or may not have been written",
                                "run the same command again with the same file: it is written "
                                "at most once, and the answer says what was written"])
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        # gRPC's own refusal of a request over the service's message limit ("Received message
+        # larger than max"): the file is too large for one import, not a fault to report.
+        return Outcome(False, [f"{service} refused the import as too large to take at once: "
+                               f"{TOO_LARGE}", "nothing was written"])
     violations = rpc.field_violations(error)
     detail = "; ".join(f"{k}: {v}" for k, v in violations.items()) or error.details() or ""
     lead = {grpc.StatusCode.PERMISSION_DENIED: "refused",
@@ -491,6 +513,13 @@ def fhir_kind(text: str, name: str = "the file") -> str:
     except json.JSONDecodeError as error:
         raise ImportFileError(f"{name} is not valid JSON: {error.msg} at line {error.lineno}"
                               ) from None
+    except RecursionError:
+        raise ImportFileError(f"{name} is JSON nested more than {MAX_JSON_DEPTH} levels deep; "
+                              "a FHIR Practitioner needs fewer than 10") from None
+    except ValueError:
+        # Python converts at most 4,300 digits to an int; no date or count has as many.
+        raise ImportFileError(f"{name} holds a number with thousands of digits; "
+                              "it is not a FHIR export") from None
     kind = document.get("resourceType") if isinstance(document, dict) else None
     if kind not in ("Bundle", "Practitioner"):
         raise ImportFileError(f"{name} is JSON but not a FHIR Practitioner or Bundle "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -37,6 +38,10 @@ SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 Money = Annotated[Decimal, Field(ge=0, decimal_places=2, max_digits=12)]
+# Every service keeps a name in 128 characters (ids: facility and unit 16, staff and SKU 32):
+# longer is refused here, naming the place, rather than failing half-way through the load on
+# PostgreSQL (or being stored whole on SQLite and cut off elsewhere).
+Name = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class SiteFileError(Exception):
@@ -76,8 +81,8 @@ class _Entry(BaseModel):
 
 
 class FacilityIn(_Entry):
-    id: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=16)
+    name: Name
     time_zone: str
 
     @field_validator("id")
@@ -121,13 +126,15 @@ class ParIn(_Entry):
 
 
 class UnitIn(_Entry):
-    id: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=16)
+    name: Name
     facility: str = Field(min_length=1)
     category: CategoryName
     slack_channel: str
     jurisdiction: str = "US-CA"
     patients_per_nurse: int | None = Field(default=None, ge=1)
+    beds: int | None = Field(default=None, ge=1, le=2000)
+    opened: date | None = None
     unlicensed_grid: tuple[GridStepIn, ...] = ()
     award_mode: AwardMode = AwardMode.AUTO
     overtime: OvertimePolicy = OvertimePolicy.ALLOW
@@ -166,8 +173,8 @@ class UnitIn(_Entry):
 
 
 class StaffIn(_Entry):
-    id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=32)
+    name: Name
     role: Role
     employment: EmploymentType = EmploymentType.UNIT_STAFF
     home_unit: str | None = None
@@ -203,12 +210,12 @@ class StaffIn(_Entry):
 
 
 class ItemIn(_Entry):
-    sku: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1)
-    unit_of_issue: str = "each"
+    sku: str = Field(min_length=1, max_length=32)
+    name: Name
+    unit_of_issue: str = Field(default="each", min_length=1, max_length=16)
     pack_size: int = Field(default=1, ge=1)
     unit_cost: Money = Decimal(0)
-    supplier: str = ""
+    supplier: str = Field(default="", max_length=64)
     lead_time_days: float = Field(default=1.0, gt=0)
     lead_time_stddev_days: float = Field(default=0.0, ge=0)
     critical: bool = False

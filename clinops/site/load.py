@@ -60,7 +60,7 @@ def staffing_units(site: Site) -> list[staffing_model.Unit]:
         patients_per_nurse_override=u.patients_per_nurse,
         unlicensed_grid=tuple(staffing_model.GridStep(Role(s.role), s.census_from, s.census_to,
                                                       s.count) for s in u.unlicensed_grid),
-        facility_id=u.facility) for u in site.units]
+        facility_id=u.facility, beds=u.beds) for u in site.units]
 
 
 def staffing_staff(site: Site) -> list[staffing_model.StaffMember]:
@@ -130,7 +130,7 @@ def load_supplies(site: Site, store: Any, *, now: datetime) -> dict[str, Tally]:
     units_before = {u.unit_id: u for u in store.list_units()}
     for unit in site.units:
         wanted = Unit(unit.id, unit.name, unit.slack_channel, zones[unit.facility],
-                      cents(unit.monthly_supply_budget), unit.facility)
+                      cents(unit.monthly_supply_budget), unit.facility, unit.opened)
         if tallies["units"].count(units_before.get(unit.id), wanted):
             store.add_unit(wanted)
     items_before = {i.sku: i for i in store.list_items()}

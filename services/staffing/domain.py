@@ -55,6 +55,22 @@ def validate_census(census: Census) -> None:
         raise InvalidInput(problems)
 
 
+# With no bed count given at setup, a census above this is a typing slip, not a unit: the largest
+# nursing units run some 60-80 beds, and a whole large hospital about 500.
+MOST_PATIENTS_WITHOUT_BEDS = 500
+
+
+def check_census_fits(census: Census, *, beds: int | None) -> None:
+    """Refuse a census the unit cannot hold: more patients than its beds (or than 500 when
+    its beds were not given)."""
+    most = beds if beds is not None else MOST_PATIENTS_WITHOUT_BEDS
+    if census.patients > most:
+        why = (f"{census.patients} is more than the unit's {beds} beds" if beds is not None
+               else f"{census.patients} is more than {most}; give the unit's beds at setup if "
+                    "it really holds more")
+        raise InvalidInput({"census.patients": why})
+
+
 def _effective_limit(rule: RatioRule, group: PatientGroup, override: int | None) -> tuple[int, str]:
     """The limit for `group` and a note; a unit override applies only when at least as strict."""
     limit = rule.per_nurse(group)

@@ -170,6 +170,7 @@ class Unit:
     patients_per_nurse_override: int | None = None
     unlicensed_grid: tuple[GridStep, ...] = ()
     facility_id: str = ""
+    beds: int | None = None  # None: not given at setup
 
 
 @dataclass(frozen=True)

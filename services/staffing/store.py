@@ -95,7 +95,7 @@ def _unit(row: UnitRow) -> Unit:
         unlicensed_grid=tuple(
             GridStep(Role(s.role), s.census_from, s.census_to, s.count) for s in row.grid
         ),
-        facility_id=row.facility_id,
+        facility_id=row.facility_id, beds=row.beds,
     )
 
 
@@ -395,6 +395,7 @@ class StaffingStore:
             row.facility = self._facility_of(session, unit)
             row.jurisdiction = unit.jurisdiction
             row.patients_per_nurse_override = unit.patients_per_nurse_override
+            row.beds = unit.beds
             row.grid = [
                 GridStepRow(role=s.role.value, census_from=s.census_from, census_to=s.census_to,
                             count=s.count)

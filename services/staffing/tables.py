@@ -57,6 +57,7 @@ class UnitRow(Base):
     facility: Mapped[FacilityRow] = relationship(lazy="joined")
     jurisdiction: Mapped[str] = mapped_column(String(16), default="US-CA")
     patients_per_nurse_override: Mapped[int | None]
+    beds: Mapped[int | None]
     award_mode: Mapped[str] = mapped_column(String(8), default="AUTO")
     overtime_policy: Mapped[str] = mapped_column(String(8), default="ALLOW")
     grid: Mapped[list[GridStepRow]] = relationship(

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from clinops.clock import Clock
 from services.staffing import eligibility
-from services.staffing.domain import shift_staffing, validate_census
+from services.staffing.domain import check_census_fits, shift_staffing, validate_census
 from services.staffing.eligibility import (
     CertificationAnswer,
     ClaimRules,
@@ -283,6 +283,7 @@ def record_census(
     _require_manager(store, clock, actor, unit, action="census", subject=subject,
                      what="change its census")
     validate_census(census)
+    check_census_fits(census, beds=unit.beds)
     recorded = Census(census.patients, census.critical_care_patients, census.trauma_patients,
                       census.occupied_rooms, recorded_at=clock(), recorded_by=actor.staff_id)
     store.record_census(unit.unit_id, window.date, window.shift, recorded)

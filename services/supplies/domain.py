@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 from services.supplies.model import Item, ReorderFigures, Stock
 
 DEFAULT_WINDOW_DAYS = 90
+# A unit set up without its opening day: a count or use dated before this is a slip of the year
+# (1925 for 2025), not history of a unit that uses ClinOps.
+EARLIEST_STOCK_DAY = date(1950, 1, 1)
 DAYS_PER_YEAR = 365
 # Float noise must not turn 12.000000001 into 13 when rounding up to whole units.
 _ROUNDING_SLACK = 1e-9

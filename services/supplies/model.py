@@ -59,6 +59,7 @@ class Unit:
     monthly_budget_cents: int = 0
     # The unit's facility, as staffing keeps it; time_zone is that facility's.
     facility_id: str = ""
+    opened_on: date | None = None  # no count or use is dated before it; None: not given
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,9 @@ def parse_order_number(number: str, *, field: str = "purchase_order_id") -> int:
     text = number.strip().upper().removeprefix("PO-").removeprefix("PO")
     if not text:
         raise InvalidInput({field: "required"})
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 2**31 - 1:
+    # Digits are counted before int(): Python refuses to convert more than 4,300 of them.
+    if (not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 10
+            or not 1 <= int(text) <= 2**31 - 1):
         raise InvalidInput({field: "a purchase order number such as PO-00012"})
     return int(text)
 

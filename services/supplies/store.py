@@ -117,7 +117,7 @@ class NewLine:
 
 def _unit(row: UnitRow) -> Unit:
     return Unit(row.unit_id, row.name, row.slack_channel_id, row.time_zone,
-                row.monthly_budget_cents, row.facility_id)
+                row.monthly_budget_cents, row.facility_id, row.opened_on)
 
 
 def _item(row: ItemRow) -> Item:
@@ -214,6 +214,7 @@ class SuppliesStore:
             row.name, row.slack_channel_id = unit.name, unit.slack_channel_id
             row.time_zone, row.monthly_budget_cents = unit.time_zone, unit.monthly_budget_cents
             row.facility_id = unit.facility_id
+            row.opened_on = unit.opened_on
             session.add(row)
         return self.get_unit(unit_id)
 

@@ -37,6 +37,7 @@ class UnitRow(Base):
     time_zone: Mapped[str] = mapped_column(String(64))
     monthly_budget_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     facility_id: Mapped[str] = mapped_column(String(16), default="")
+    opened_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class ItemRow(Base):

@@ -120,7 +120,9 @@ def parse_proposal_id(proposal_id: str, *, field: str = "proposal_id") -> int:
     if not text:
         raise InvalidInput({field: "required"})
     # ASCII only ("²".isdigit() is true) and within the database's integer range.
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 2**31 - 1:
+    # Digits are counted before int(): Python refuses to convert more than 4,300 of them.
+    if (not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 10
+            or not 1 <= int(text) <= 2**31 - 1):
         raise InvalidInput({field: "a proposal number such as RP-00012"})
     return int(text)
 
@@ -266,9 +268,16 @@ def _check_row(row: ImportRow, *, units: Mapping[str, Unit], items: Mapping[str,
         except ValueError:
             problems.append("date {}-{:02}-{:02} does not exist".format(*row.day))
         else:
-            zone = _zone(units[unit_id]) if unit_id in units else ZoneInfo("UTC")
+            unit = units.get(unit_id)
+            zone = _zone(unit) if unit is not None else ZoneInfo("UTC")
+            opened = unit.opened_on if unit is not None else None
             if day > domain.facility_today(now, zone):
                 problems.append(f"date {day} is in the future")
+            elif opened is not None and day < opened:
+                problems.append(f"date {day} is before {unit_id} opened ({opened})")
+            elif day < domain.EARLIEST_STOCK_DAY:
+                problems.append(f"date {day} is before {domain.EARLIEST_STOCK_DAY.year}; "
+                                "check the year")
     if row.counted is not None and not 0 <= row.counted <= MAX_QUANTITY:
         problems.append(f"count {row.counted} must be 0-{MAX_QUANTITY:,}")
     if not 0 <= row.consumed <= MAX_QUANTITY:

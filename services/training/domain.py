@@ -30,6 +30,53 @@ from services.training.model import (
 
 WEEK = 7
 
+# A card on file belongs to someone working today: none was issued before 1950, and none runs
+# ten years (AHA BLS/ACLS/PALS and NRP 2 years, CCRN 3, TNCC 4, state licences 2 to 4). A date
+# outside that is a typing slip (1924 for 2024, 2205 for 2025), and stored it would show a
+# nurse current for centuries.
+EARLIEST_ISSUE = date(1950, 1, 1)
+LONGEST_CARD_YEARS = 10
+
+
+def _years_after(day: date, years: int) -> date:
+    """The same calendar day `years` later (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def card_date_problems(
+    issued_on: date | None, expires_on: date | None, *, on: date,
+    latest_expiry: date | None = None, code: str = "",
+) -> dict[str, str]:
+    """What makes a card's dates implausible, by field; empty when they could be real.
+
+    `on` is today at the unit; `latest_expiry`, when given, is the latest expiry the card's
+    type allows (a renewal's card runs at most its type's validity from today).
+    """
+    problems: dict[str, str] = {}
+    if issued_on is not None:
+        if issued_on < EARLIEST_ISSUE:
+            problems["issued_on"] = (f"{issued_on.isoformat()} is before "
+                                     f"{EARLIEST_ISSUE.year}; check the year")
+        elif issued_on > on:
+            problems["issued_on"] = f"{issued_on.isoformat()} is in the future"
+    if expires_on is None:
+        return problems
+    start = issued_on if issued_on is not None else on
+    if issued_on is not None and expires_on < issued_on:
+        problems["expires_on"] = (f"{expires_on.isoformat()} is before issued_on "
+                                  f"{issued_on.isoformat()}")
+    elif "issued_on" not in problems and expires_on > _years_after(start, LONGEST_CARD_YEARS):
+        after = "issued_on" if issued_on is not None else "today"
+        problems["expires_on"] = (f"{expires_on.isoformat()} is more than "
+                                  f"{LONGEST_CARD_YEARS} years after {after}; check the year")
+    elif latest_expiry is not None and expires_on > latest_expiry:
+        problems["expires_on"] = (f"{expires_on.isoformat()} is later than a {code} card can "
+                                  f"run ({latest_expiry.isoformat()})")
+    return problems
+
 
 def derived_expiry(issued_on: date, validity_months: int) -> date:
     """Last day of the month `validity_months` after the issue month (2024-02 + 24 → 2026-02-28)."""

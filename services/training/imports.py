@@ -22,6 +22,9 @@ from services.training.errors import InvalidInput
 CSV_COLUMNS = ("staff_id", "certification_code", "issued_on", "expires_on", "evidence_reference")
 REQUIRED_CSV_COLUMNS = ("staff_id", "certification_code", "issued_on")
 MAX_ENTRIES = 10_000
+# A Bundle of Practitioners with their qualifications' codings is 7 levels deep; deeper is not
+# an HR export, and validating it would recurse through every level.
+MAX_JSON_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,15 @@ def _decode(content: bytes) -> str:
 
 def read_csv(content: bytes) -> tuple[list[Candidate], list[Rejection]]:
     """Rows of `staff_id,certification_code,issued_on,expires_on,evidence_reference`."""
+    try:
+        return _read_csv(content)
+    except csv.Error as error:
+        # The csv module refuses a cell over its field limit (128 KiB) and stray quoting; no
+        # export has either, so the file is not the HR export it claims to be.
+        raise InvalidInput({"content": f"not a readable CSV export: {error}"}) from None
+
+
+def _read_csv(content: bytes) -> tuple[list[Candidate], list[Rejection]]:
     reader = csv.DictReader(io.StringIO(_decode(content)))
     header = [name.strip() for name in reader.fieldnames or ()]
     missing = [c for c in REQUIRED_CSV_COLUMNS if c not in header]
@@ -142,12 +154,36 @@ def _validation_reason(error: ValidationError) -> str:
     return f"not a valid FHIR R4 Practitioner: {where}: {first['msg']}"
 
 
-def read_fhir(content: bytes) -> tuple[list[Candidate], list[Rejection]]:
-    """A FHIR R4 Practitioner, or a Bundle of them (positions are 0-based resource indexes)."""
+def _nested_deeper(value: Any, levels: int) -> bool:
+    """Whether `value` holds objects or arrays more than `levels` deep (stops once it does)."""
+    if levels < 0:
+        return True
+    children = (value.values() if isinstance(value, dict)
+                else value if isinstance(value, list) else ())
+    return any(_nested_deeper(child, levels - 1) for child in children)
+
+
+def _json(text: str) -> Any:
+    """The parsed JSON, or InvalidInput naming `content` for what no FHIR export holds."""
+    document, too_deep = None, False
     try:
-        document = json.loads(_decode(content))
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidInput({"content": f"not JSON: {error.msg} at line {error.lineno}"}) from None
+    except RecursionError:
+        too_deep = True  # nested past Python's own limit
+    except ValueError:
+        # Python converts at most 4,300 digits to an int; no date or count has as many.
+        raise InvalidInput({"content": "holds a number with thousands of digits"}) from None
+    if too_deep or _nested_deeper(document, MAX_JSON_DEPTH):
+        raise InvalidInput({"content": f"JSON nested more than {MAX_JSON_DEPTH} levels deep; "
+                                       "a FHIR Practitioner needs fewer than 10"})
+    return document
+
+
+def read_fhir(content: bytes) -> tuple[list[Candidate], list[Rejection]]:
+    """A FHIR R4 Practitioner, or a Bundle of them (positions are 0-based resource indexes)."""
+    document = _json(_decode(content))
     if not isinstance(document, dict):
         raise InvalidInput({"content": "expected a FHIR resource (a JSON object)"})
     kind = document.get("resourceType")

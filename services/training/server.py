@@ -154,6 +154,7 @@ def _shift_dates(window: common_pb2.ShiftWindow, zone: ZoneInfo) -> tuple[date, 
         return starts.date(), ends.date()
     day = _date(window.date, "window.date", required=True)
     assert day is not None
+    usecases.check_scan_days(**{"window.date": day})  # the night's next day must exist
     if window.shift not in common_pb2.Shift.values():
         raise InvalidInput({"window.shift": f"unknown value {window.shift}"})
     if window.shift == common_pb2.SHIFT_NIGHT:

@@ -142,6 +142,22 @@ def unit_zone(store: Store, unit_id: str | None, default: str) -> str:
         return default
 
 
+# A scan reads windows of days around `on` (thresholds months before expiry, weekly after it).
+# Days this far out are a slip, not a scan; at the edges of the calendar the window would leave
+# Python's date range.
+EARLIEST_SCAN_DAY, LATEST_SCAN_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def check_scan_days(**days: date | None) -> None:
+    """InvalidInput naming each given day outside the years a scan can mean."""
+    problems = {field: f"{day.isoformat()} is outside {EARLIEST_SCAN_DAY.year} to "
+                       f"{LATEST_SCAN_DAY.year}"
+                for field, day in days.items()
+                if day is not None and not EARLIEST_SCAN_DAY <= day <= LATEST_SCAN_DAY}
+    if problems:
+        raise InvalidInput(problems)
+
+
 def _check_id(value: str, field: str) -> str:
     cleaned = value.strip()
     if len(cleaned) > MAX_ID:
@@ -264,6 +280,7 @@ def list_expiring(
     cannot take the claim, and so knows its day is not complete until that sender settles it (or
     dies, and a later scan takes the claim over) — a dead sender's reminder is never dropped.
     """
+    check_scan_days(on=on, since=since)
     if since is not None and since > on:
         raise InvalidInput({"since": "after `on`"})
     cleaned = _check_id(unit_id, "unit_id")
@@ -353,12 +370,8 @@ def _import_problems(
     if code is None:
         offered = ", ".join(candidate.codes) or "none"
         problems.append(f"unknown certification code ({offered}); known: {', '.join(types)}")
-    if candidate.issued_on and candidate.issued_on > on:
-        problems.append(f"issued_on {candidate.issued_on.isoformat()} is in the future")
-    if (candidate.issued_on and candidate.expires_on
-            and candidate.expires_on < candidate.issued_on):
-        problems.append(f"expires_on {candidate.expires_on.isoformat()} is before issued_on "
-                        f"{candidate.issued_on.isoformat()}")
+    problems += [f"{field} {why}" for field, why in domain.card_date_problems(
+        candidate.issued_on, candidate.expires_on, on=on).items()]
     if problems or code is None:
         return problems, None
     expires, derived = domain.expiry_of(candidate.issued_on, candidate.expires_on,
@@ -445,13 +458,13 @@ def submit_renewal(
     assert expires is not None
     if expires < on:
         raise InvalidInput({"expires_on": f"{expires.isoformat()} is already past"})
-    if issued_on is not None and issued_on > on:
-        raise InvalidInput({"issued_on": f"{issued_on.isoformat()} is in the future"})
-    # A card cannot run longer than its type's validity from today (plus the month's end).
-    latest = domain.derived_expiry(on, certification_type.validity_months)
-    if expires > latest:
-        raise InvalidInput({"expires_on": f"{expires.isoformat()} is later than a "
-                            f"{certification_type.code} card can run ({latest.isoformat()})"})
+    # A card cannot run longer than its type's validity from today (plus the month's end), nor
+    # have dates no real card has (the import's rule too).
+    implausible = domain.card_date_problems(
+        issued_on, expires, on=on, code=certification_type.code,
+        latest_expiry=domain.derived_expiry(on, certification_type.validity_months))
+    if implausible:
+        raise InvalidInput(implausible)
     now = clock()
     renewal = Renewal("", caller.staff_id, certification_type.code, expires, issued_on,
                       evidence_reference.strip(), RenewalState.PENDING, now)

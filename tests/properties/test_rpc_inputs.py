@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clinops import rpc
+from clinops.common.v1 import common_pb2
 from clinops.staffing.v1 import staffing_pb2
 from clinops.supplies.v1 import supplies_pb2
 from clinops.training.v1 import training_pb2
@@ -34,6 +35,7 @@ METHODS = [(name, method) for name, module in MODULES.items()
            for method in service.methods]
 ODD_TEXT = st.one_of(
     st.sampled_from(["", " ", "ICU", "icu", "4W", "S001", "ACLS", "0", "-1", "9" * 30,
+                     "9" * 5001, "PO-" + "1" * 5001, "RP-" + "1" * 5001,
                      "'; DROP TABLE units;--", "=HYPERLINK(\"x\")", "\u202e", "é", "\x00"]),
     st.text(max_size=40),
 )
@@ -41,11 +43,21 @@ INTS = st.one_of(st.sampled_from([0, 1, -1, 2**31 - 1, -(2**31), 31, 13, 2026, 9
                  st.integers(-(2**31), 2**31 - 1))
 
 
+# The first and last days a proto Date can name, and days near them: date arithmetic on these
+# (a reminder window, the day after a shift) leaves Python's date range.
+EDGE_DATES = st.sampled_from([(1, 1, 1), (1, 1, 2), (9999, 12, 31), (9999, 12, 1), (1949, 12, 31),
+                              (2200, 1, 1)]).map(lambda ymd: common_pb2.Date(
+                                  year=ymd[0], month=ymd[1], day=ymd[2]))
+
+
 def values(field: FieldDescriptor, depth: int) -> st.SearchStrategy:
     if field.type == FieldDescriptor.TYPE_MESSAGE:
         if depth > 2:
             return st.none()
-        return messages(GetMessageClass(field.message_type), depth + 1)
+        generic = messages(GetMessageClass(field.message_type), depth + 1)
+        if field.message_type.full_name == common_pb2.Date.DESCRIPTOR.full_name:
+            return st.one_of(EDGE_DATES, generic)
+        return generic
     if field.type == FieldDescriptor.TYPE_ENUM:
         return st.one_of(st.sampled_from([v.number for v in field.enum_type.values]), INTS)
     if field.type == FieldDescriptor.TYPE_STRING:
@@ -136,3 +148,48 @@ def test_any_request_gets_ok_or_a_proper_status(services: Running, service: str,
                 assert rpc.field_violations(error), (method.name, error.details())
 
     answers_properly()
+
+
+def date_paths(descriptor, prefix: tuple[str, ...] = (), depth: int = 0) -> Iterator[tuple]:  # noqa: ANN001
+    """Every path to a Date field of a request, nested messages included."""
+    for field in descriptor.fields:
+        if field.type != FieldDescriptor.TYPE_MESSAGE or field.is_repeated:
+            continue
+        if field.message_type.full_name == common_pb2.Date.DESCRIPTOR.full_name:
+            yield (*prefix, field.name)
+        elif depth < 2:
+            yield from date_paths(field.message_type, (*prefix, field.name), depth + 1)
+
+
+DATED = [(service, method, path) for service, method in METHODS
+         for path in date_paths(method.input_type)]
+
+
+@pytest.mark.parametrize(("service", "method", "path"), DATED,
+                         ids=[f"{s}.{m.name}.{'.'.join(p)}" for s, m, p in DATED])
+@pytest.mark.parametrize("edge", [(1, 1, 1), (9999, 12, 31)], ids=["first-day", "last-day"])
+def test_the_first_and_last_days_of_the_calendar_get_a_proper_status_in_every_date_field(
+        services: Running, service: str, method, path: tuple, edge: tuple) -> None:  # noqa: ANN001
+    request_type = GetMessageClass(method.input_type)
+    call = services.channels[service].unary_unary(
+        f"/{method.containing_service.full_name}/{method.name}",
+        request_serializer=request_type.SerializeToString,
+        response_deserializer=GetMessageClass(method.output_type).FromString)
+    for shift in (common_pb2.SHIFT_DAY, common_pb2.SHIFT_NIGHT):
+        request = request_type()
+        holder = request
+        for name in path[:-1]:
+            holder = getattr(holder, name)
+            if "shift" in holder.DESCRIPTOR.fields_by_name:
+                holder.shift = shift
+        getattr(holder, path[-1]).CopyFrom(
+            common_pb2.Date(year=edge[0], month=edge[1], day=edge[2]))
+        if "shift" in request.DESCRIPTOR.fields_by_name:
+            request.shift = shift
+        unit_field = request.DESCRIPTOR.fields_by_name.get("unit_id")
+        if unit_field is not None and not unit_field.is_repeated:
+            request.unit_id = "ICU"  # a known unit, so the date is what is judged
+        try:
+            call(request, timeout=10, metadata=caller_metadata(services, "manager"))
+        except grpc.RpcError as error:
+            assert error.code() in PROPER, (method.name, path, error.code(), error.details())

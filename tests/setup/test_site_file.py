@@ -105,12 +105,12 @@ def test_negative_par_limit_and_budget_are_refused() -> None:
 def test_missing_and_unknown_fields_and_unknown_roles_and_duties_are_named() -> None:
     document = sample()
     del document["units"][0]["slack_channel"]
-    document["units"][1]["beds"] = 24
+    document["units"][1]["wings"] = 2
     document["staff"][0]["role"] = "NP"
     document["staff"][1]["duties"] = ["CHARGE", "BOSS"]
     problems = problems_of(document)
     assert "units[0].slack_channel: is missing" in problems
-    assert ("units[1].beds: is not a field of the site file (docs/setup.md lists them)"
+    assert ("units[1].wings: is not a field of the site file (docs/setup.md lists them)"
             in problems)
     assert ("staff[0].role: unknown role 'NP'; known: RN, LVN, CNA, UNIT_CLERK, SURGICAL_TECH"
             in problems)
