@@ -7,7 +7,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.blocks.messages import error_blocks
 from bot.clients import ServiceCallError
-
+from bot.verification import VERIFIED, unverified_response
 
 def error_text(error: Exception, correlation_id: str) -> str:
     """What the nurse reads: who is not answering, or that something broke, with a reference."""
@@ -24,6 +24,11 @@ async def on_error(
     respond: AsyncRespond | None,
     logger: logging.Logger,
 ) -> BoltResponse:
+    if not context.get(VERIFIED):
+        # Raised before Slack's signature was checked: the response_url and channel in the body
+        # are the sender's choice, so nothing is posted anywhere, and the body is not logged.
+        logger.warning("unverified request failed: %s", type(error).__name__)
+        return unverified_response()
     correlation_id = context.get("correlation_id", "-")
     # Only the shape of the failure: never tokens, secrets, payloads or what the user typed.
     if isinstance(error, ServiceCallError):

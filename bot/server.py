@@ -5,7 +5,10 @@ import logging
 
 import grpc
 import uvicorn
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import (
+    to_async_bolt_request,
+    to_starlette_response,
+)
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,6 +18,7 @@ from starlette.routing import Route
 from bot.app import create_app
 from bot.clients import ServiceClients
 from bot.config import BotSettings
+from bot.verification import SOURCE_ADDRESS, TIMESTAMP_HEADER, log_refusal
 from clinops import logs, metrics
 
 logger = logging.getLogger("clinops.bot")
@@ -72,11 +76,23 @@ def readyz_route(bolt_app: AsyncApp, clients: ServiceClients | None,
 
 def http_app(bolt_app: AsyncApp, clients: ServiceClients | None = None,
              redis_url: str | None = None) -> Starlette:
-    """The ASGI app Slack posts to (POST /slack/events) and the readiness probe (GET /readyz)."""
-    handler = AsyncSlackRequestHandler(bolt_app)
+    """The ASGI app Slack posts to (POST /slack/events) and the readiness probe (GET /readyz).
+
+    The Bolt app verifies Slack's signature first of all (bot/verification.py); the sender's
+    address rides along in its context for the log line of a refusal.
+    """
 
     async def events(request: Request) -> Response:
-        return await handler.handle(request)
+        body = await request.body()
+        source = request.client.host if request.client is not None else None
+        try:
+            bolt_request = to_async_bolt_request(request, body, {SOURCE_ADDRESS: source})
+        except ValueError:
+            # Bolt parses the body before its middleware runs: a body that is not UTF-8 form or
+            # JSON (UnicodeDecodeError, JSONDecodeError) was never signed by Slack.
+            log_refusal(request.headers.get(TIMESTAMP_HEADER), source, why="unreadable, not sent")
+            return Response(status_code=401)
+        return to_starlette_response(await bolt_app.async_dispatch(bolt_request))
 
     return Starlette(routes=[Route("/slack/events", endpoint=events, methods=["POST"]),
                              readyz_route(bolt_app, clients, redis_url)])
@@ -103,16 +119,16 @@ async def serve(settings: BotSettings) -> None:
             logger.info("Socket Mode")
             handler = AsyncSocketModeHandler(bolt_app, settings.app_token.get_secret_value())
             probe = uvicorn.Server(uvicorn.Config(
-                readiness_app(bolt_app, clients, redis_url), host="0.0.0.0", port=settings.port,
+                readiness_app(bolt_app, clients, redis_url), host=settings.host, port=settings.port,
                 log_level="warning"))
             await asyncio.gather(handler.start_async(), probe.serve())
         else:
-            logger.info("HTTP on port %d at /slack/events", settings.port)
+            logger.info("HTTP on %s port %d at /slack/events", settings.host, settings.port)
             # No access log: every request is /slack/events, the JSON logs already carry each
             # command with its correlation id, and the plain-text line cost ~16 % of the bot's
             # CPU per request in bench/ (BENCHMARKS.md).
             config = uvicorn.Config(
-                http_app(bolt_app, clients, redis_url), host="0.0.0.0", port=settings.port,
+                http_app(bolt_app, clients, redis_url), host=settings.host, port=settings.port,
                 log_level="info", access_log=False,
             )
             await uvicorn.Server(config).serve()
