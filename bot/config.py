@@ -21,6 +21,10 @@ class BotSettings(ServiceTargets):
         default=2.0, gt=0, validation_alias="CLINOPS_RPC_DEADLINE_SECONDS"
     )
     port: int = Field(default=3000, ge=0, le=65535, validation_alias="CLINOPS_BOT_PORT")
+    host: str = Field(
+        default="127.0.0.1", min_length=1, validation_alias="CLINOPS_BOT_HOST",
+        description="Address the bot's HTTP listener binds (/slack/events, /readyz): loopback "
+                    "unless a proxy or container network must reach it (0.0.0.0)")
 
     @property
     def socket_mode(self) -> bool:

@@ -56,3 +56,7 @@ class SchedulerSettings(ServiceTargets):
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
     port: int = Field(default=3001, ge=0, le=65535,
                       description="Port of the scheduler's GET /readyz (0: the OS chooses)")
+    host: str = Field(
+        default="127.0.0.1", min_length=1,
+        description="Address the scheduler's GET /readyz binds: loopback unless a container "
+                    "health check or probe from elsewhere must reach it (0.0.0.0)")

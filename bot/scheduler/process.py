@@ -121,7 +121,8 @@ def run(settings: SchedulerSettings) -> None:
     logs.configure(service="scheduler")
     metrics.serve_metrics()
     process, resources = build(settings)
-    probe = ReadinessServer(process.probe, port=settings.port).start()
+    probe = ReadinessServer(process.probe, port=settings.port,
+                            address=settings.host).start()
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())

@@ -52,7 +52,7 @@ class ReadinessServer:
     """A small HTTP server in a daemon thread answering GET /readyz with `probe()`."""
 
     def __init__(self, probe: Callable[[], Checks], *, port: int,
-                 address: str = "0.0.0.0") -> None:
+                 address: str = "127.0.0.1") -> None:
         def answer(handler: BaseHTTPRequestHandler) -> None:
             if handler.path.split("?")[0] != "/readyz":
                 handler.send_error(404)
