@@ -20,6 +20,7 @@ from clinops.common.v1 import common_pb2
 from clinops.metrics import observe_client_call
 from clinops.rpc import (
     CHANNEL_OPTIONS,
+    READ_METHODS,
     Caller,
     caller_metadata,
     field_violations,
@@ -65,6 +66,7 @@ class ServiceCallError(Exception):
         details: str,
         violations: dict[str, str] | None = None,
         correlation_id: str = "",
+        rpc: str = "",
     ) -> None:
         super().__init__(f"{service} answered {code.name}: {details}")
         self.service = service
@@ -72,10 +74,27 @@ class ServiceCallError(Exception):
         self.details = details
         self.violations = violations or {}
         self.correlation_id = correlation_id
+        # "/clinops.supplies.v1.SuppliesService/DecideProposal": which call it was.
+        self.rpc = rpc
 
     @property
     def not_answering(self) -> bool:
         return self.code in NOT_ANSWERING
+
+    @property
+    def method(self) -> str:
+        return self.rpc.rpartition("/")[2]
+
+    @property
+    def is_read(self) -> bool:
+        grpc_service = self.rpc.strip("/").partition("/")[0]
+        return self.method in READ_METHODS.get(grpc_service, ())
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """A change whose answer never came: it may have been committed before the reply was
+        lost (the service died after its commit, or the deadline passed while it worked)."""
+        return self.not_answering and not self.is_read
 
 
 class ServiceClient:
@@ -165,6 +184,7 @@ class ServiceClient:
                 details=error.details() or "",
                 violations=violations,
                 correlation_id=self.caller.correlation_id,
+                rpc=rpc,
             ) from error
         observe_client_call(rpc, grpc.StatusCode.OK, time.perf_counter() - started)
         return answer

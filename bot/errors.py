@@ -9,8 +9,36 @@ from bot.blocks.messages import error_blocks
 from bot.clients import ServiceCallError
 from bot.verification import VERIFIED, unverified_response
 
+# A change whose answer was lost: what it was, and where its outcome shows, by RPC method.
+# "Try again" would be wrong there: the service may have committed it before the reply was lost.
+WHERE_IT_SHOWS: dict[str, tuple[str, str]] = {
+    "DecideProposal": ("your decision", "the proposal's thread in the unit channel"),
+    "RecordCount": ("your count", "`/supply status` for the unit"),
+    "ReceivePurchaseOrder": ("the receipt", "`/supply status` for the unit"),
+    "RecordCensus": ("the census", "`/shift-gap` for the unit"),
+    "ReportGap": ("the reported gap", "the unit channel"),
+    "ClaimOpenShift": ("your claim", "the open shift's thread"),
+    "ConfirmClaim": ("the confirmation", "the open shift's thread"),
+    "OfferOpenShift": ("the offer", "the open shift's thread"),
+    "CancelOpenShift": ("the cancellation", "the open shift's thread"),
+    "SubmitRenewal": ("your renewal", "`/certs`"),
+    "DecideRenewal": ("your decision", "`/certs`"),
+}
+SOMEWHERE = ("your change", "the unit channel")
+
+
 def error_text(error: Exception, correlation_id: str) -> str:
-    """What the nurse reads: who is not answering, or that something broke, with a reference."""
+    """What the nurse reads: who is not answering, or that something broke, with a reference.
+
+    A read that got no answer can simply be asked again; a change may have gone through, so the
+    nurse is told where to look instead of being told it failed.
+    """
+    if isinstance(error, ServiceCallError) and error.outcome_unknown:
+        what, where = WHERE_IT_SHOWS.get(error.method, SOMEWHERE)
+        return (
+            f"{error.service} did not answer in time, so {what} may have gone through. "
+            f"Check {where} before trying again (ref {correlation_id})"
+        )
     if isinstance(error, ServiceCallError) and error.not_answering:
         return (
             f"{error.service} is not answering — try again in a minute (ref {correlation_id})"

@@ -376,15 +376,18 @@ class ServiceSecuritySettings(BaseSettings):
 # at all (UNAVAILABLE). A mutating call is never retried by the channel: the caller's
 # idempotency key lets the person retry it instead, with the first result coming back.
 
+# Every read of every service: the bot also tells by it whether an unanswered call may have
+# changed something (bot/errors.py). tests/slack_edge checks no Get/List/Check/Export is missing.
 READ_METHODS: dict[str, tuple[str, ...]] = {
     "clinops.staffing.v1.StaffingService": (
         "ListUnits", "GetUnit", "GetShiftGaps", "GetStaffMember", "ListOpenShifts",
-        "ListCandidates", "ListAssignments"),
+        "ListCandidates", "ListAssignments", "ListFacilities", "ListPendingClaims"),
     "clinops.supplies.v1.SuppliesService": (
-        "ListItems", "GetStockStatus", "GetProposal", "ListProposals"),
+        "ListItems", "GetStockStatus", "GetProposal", "ListProposals", "GetUnitBudget"),
     "clinops.training.v1.TrainingService": (
         "ListCertificationTypes", "ListRequirements", "ListRecords", "CheckEligibility",
-        "ListExpiring", "GetUnitCompliance", "ListCertificationDigest", "ExportUnitCompliance"),
+        "ListExpiring", "GetUnitCompliance", "ListCertificationDigest", "ExportUnitCompliance",
+        "ListPendingRenewals"),
 }
 
 
