@@ -30,7 +30,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
 from clinops import idempotency, logs, metrics
-from clinops.serving import Health, Placement, ServerThread, replaced
+from clinops.serving import Health, Placement, ServerThread, ServingLoopStuck, replaced
 
 SLACK_TEAM_KEY = "x-clinops-slack-team"
 SLACK_USER_KEY = "x-clinops-slack-user"
@@ -216,12 +216,13 @@ def serve_until_signalled(
     logs.configure(service=name)
     metrics.serve_metrics()
     log = logging.getLogger(f"services.{name}.server")
+    signalled: list[int] = []
     stopping = threading.Event()
 
+    # The handler only notes the signal: the main thread drains, each step bounded by the
+    # grace, so a signal never waits inside a handler on a loop that may be busy.
     def _stop(signum: int, _frame: object) -> None:
-        log.info("%s: signal %s, draining", name, signum)
-        # Load balancers and the bot's health checks see NOT_SERVING before connections close.
-        health_servicer.enter_graceful_shutdown()
+        signalled.append(signum)
         stopping.set()
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -229,7 +230,14 @@ def serve_until_signalled(
     log.info("%s: serving on port %d", name, port)
     try:
         stopping.wait()
-        server.stop(grace_seconds).wait()
+        log.info("%s: signal %s, draining", name, signalled[0])
+        # Load balancers and the bot's health checks see NOT_SERVING before connections close.
+        try:
+            health_servicer.enter_graceful_shutdown(timeout=grace_seconds)
+        except ServingLoopStuck:
+            log.exception("%s: could not report NOT_SERVING", name)
+        if not server.stop(grace_seconds).wait():
+            log.error("%s: not stopped within %.1f s of grace; exiting", name, grace_seconds)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -275,8 +283,13 @@ class BearerTokenInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or hmac.compare_digest(str(supplied).encode(), self._expected):
             return handler
 
-        def deny(_request: Any, context: grpc.ServicerContext) -> Any:
-            context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong service credential")
+        # A coroutine, answered on the serving loop. grpc.aio calls a plain function given as a
+        # response-streaming handler (reflection, health Watch) on the loop itself, and a plain
+        # abort there waits for the loop it is blocking: one token-less stream froze the whole
+        # service, SIGTERM included. The request is never deserialised for a stranger.
+        async def deny(_request: Any, context: grpc.aio.ServicerContext) -> None:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED,
+                                "missing or wrong service credential")
 
         if handler.request_streaming and handler.response_streaming:
             return grpc.stream_stream_rpc_method_handler(deny)

@@ -88,3 +88,73 @@ def test_stopping_twice_is_harmless_and_the_port_stops_answering(served) -> None
     with pytest.raises(grpc.RpcError) as gone:
         _call(channel, "InPool", b"")
     assert gone.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_stopping_a_server_never_started_returns_at_once() -> None:
+    server, _, _ = rpc.create_server(register=[_register], service_names=[SERVICE])
+    assert server.stop(None).wait(5)
+    assert server.wait_for_termination(1)
+
+
+def test_stopping_from_two_threads_at_once_stops_it_once_for_both(served) -> None:
+    server, _, channel = served
+    answers: list[bool] = []
+    stoppers = [threading.Thread(target=lambda: answers.append(server.stop(0.5).wait(5)))
+                for _ in range(2)]
+    for stopper in stoppers:
+        stopper.start()
+    for stopper in stoppers:
+        stopper.join(10)
+    assert answers == [True, True]
+    with pytest.raises(grpc.RpcError) as gone:
+        _call(channel, "InPool", b"")
+    assert gone.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_stopping_with_a_call_in_flight_ends_it_after_the_grace_and_stops_in_time() -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow_census(_request: bytes, _context: grpc.ServicerContext) -> bytes:
+        started.set()
+        release.wait(10)
+        return b"late"
+
+    def register(server: ServerThread) -> None:
+        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
+            SERVICE, {"Slow": grpc.unary_unary_rpc_method_handler(slow_census)}),))
+
+    server, port, _ = rpc.create_server(register=[register], service_names=[SERVICE])
+    server.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            in_flight = channel.unary_unary(f"/{SERVICE}/Slow").future(b"", timeout=10)
+            assert started.wait(5)
+            # Bounded without a timeout of its own: the grace (0.2 s) and the stop margin.
+            assert server.stop(0.2).wait()
+            with pytest.raises(grpc.RpcError) as ended:
+                in_flight.result(timeout=5)
+            assert ended.value.code() != grpc.StatusCode.OK
+    finally:
+        release.set()
+        server.stop(None).wait(5)
+
+
+def _hold_the_loop(released: threading.Event) -> None:
+    """Blocks the serving loop, as a handler waiting on the loop from the loop once did."""
+    released.wait(10)
+
+
+def test_a_stop_while_the_serving_loop_is_held_gives_up_naming_what_holds_it(
+    served, caplog
+) -> None:
+    server, _, _ = served
+    server.stop_margin = 0.2
+    released = threading.Event()
+    server.loop.call_soon_threadsafe(_hold_the_loop, released)
+    try:
+        stopping = server.stop(None)
+        assert stopping.wait() is False  # a teardown returns instead of hanging
+        assert "_hold_the_loop" in caplog.text
+    finally:
+        released.set()
+    assert stopping.wait(5)
