@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import pytest_timeout
 from psycopg import sql
 
 POSTGRES_HOST = "127.0.0.1"
@@ -54,3 +55,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     # A schema per test is far cheaper than a database; search_path makes it the default.
     return f"{base}?options=-csearch_path%3D{schema}"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(node: pytest.Item | pytest.Collector) -> None:
+    """Restart a failed test's clock for its teardown.
+
+    pytest-timeout stops the clock whenever a test fails, for a debugger that might follow; so a
+    teardown that hung after a failure (a gRPC server stop) hung `make test` with no stack.
+    Unless --pdb is on, the teardown gets the test's whole timeout again.
+    """
+    if not isinstance(node, pytest.Item) or node.config.getoption("usepdb"):
+        return
+    settings = pytest_timeout._get_item_settings(node)  # the test's own, marker included
+    if settings.timeout and not settings.func_only:
+        node.config.hook.pytest_timeout_set_timer(item=node, settings=settings)
