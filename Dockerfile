@@ -16,8 +16,10 @@ COPY bot ./bot
 COPY services ./services
 # Editable: the code runs from /app, so migrations, ratio tables and generated modules are found
 # where the repository keeps them.
-RUN pip install -e . \
+# grpcio-tools (the codegen extra) is needed only to generate, so it leaves the image after.
+RUN pip install -e '.[codegen]' \
     && python scripts/gen_protos.py \
+    && pip uninstall --yes grpcio-tools \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin clinops \
     && mkdir -p /app/data/purchase-orders && chown -R clinops /app/data
 
