@@ -102,7 +102,7 @@ def test_readyz_is_200_when_redis_slack_and_the_services_answer(slack) -> None:
     finally:
         probe.close()
         channel.close()
-        server.stop(None)
+        assert server.stop(None).wait(), "the service stand-in did not stop"
     assert status == 200
     assert body["ready"] is True
     assert body["checks"]["redis"] == {"ok": True, "leading": False}  # a standby is ready
@@ -120,3 +120,20 @@ def test_readyz_is_503_naming_the_service_that_does_not_answer(slack) -> None:
     assert status == 503
     assert body["checks"]["training"] == {"ok": False, "status": "UNAVAILABLE"}
     assert body["checks"]["slack"]["ok"] is True
+
+
+def test_serving_probing_readiness_and_stopping_twenty_times_never_hangs(slack) -> None:
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+    web = WebClient(token="xoxb-scheduler", base_url=slack.base_url, timeout=2)
+    try:
+        for _ in range(20):
+            server, port, _health = rpc.create_server(register=[], service_names=[])
+            server.start()
+            with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+                checks = readiness(redis_client=client, slack=web,
+                                   channels={"training": channel}, leading=lambda: False)
+            # No timeout given: the stop's own bound keeps this teardown from hanging.
+            assert server.stop(None).wait(), "the service stand-in did not stop"
+            assert checks["training"] == {"ok": True, "status": "SERVING"}
+    finally:
+        client.close()
