@@ -68,6 +68,14 @@ def ambient(connection: Connection) -> Iterator[None]:
         _ambient.reset(token)
 
 
+@contextmanager
+def one_transaction(engine: Engine) -> Iterator[None]:
+    """Every store change on `engine` within this block commits once, at its end, or not at
+    all: for loading many rows (a seed, a site file) where a commit per row is the cost."""
+    with engine.begin() as connection, ambient(connection):
+        yield
+
+
 def ambient_connection(engine: Engine) -> Connection | None:
     """The connection of the transaction a change on `engine` must join, if there is one.
 
