@@ -15,8 +15,8 @@ from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import Retention, SqlResponseMemo
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
+from services.supplies import free_text, receipts, usecases
 from services.supplies import outbox as supplies_outbox
-from services.supplies import receipts, usecases
 from services.supplies.config import SuppliesSettings
 from services.supplies.domain import DEFAULT_WINDOW_DAYS
 from services.supplies.errors import (
@@ -345,7 +345,7 @@ def _create(*, store: SuppliesStore, clock: Clock, address: str, window_days: in
     add = functools.partial(supplies_pb2_grpc.add_SuppliesServiceServicer_to_server, servicer)
     once = rpc.IdempotencyInterceptor(SqlResponseMemo(store.engine), MUTATING_METHODS)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
-                              security=security, interceptors=[once])
+                              security=security, interceptors=[free_text.guard(), once])
 
 
 def order_hand_off(settings: SuppliesSettings, store: SuppliesStore, clock: Clock

@@ -17,6 +17,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.practitioner import Practitioner
 from pydantic import ValidationError
 
+from clinops.phi_guard import patient_identifier
 from services.training.errors import InvalidInput
 
 CSV_COLUMNS = ("staff_id", "certification_code", "issued_on", "expires_on", "evidence_reference")
@@ -99,6 +100,9 @@ def _read_csv(content: bytes) -> tuple[list[Candidate], list[Rejection]]:
                 expires = _iso_date(row["expires_on"], "expires_on")
             except ValueError as error:
                 problems.append(str(error))
+        # The one free-text cell: it is stored and shown to reviewers (clinops.phi_guard).
+        if found := patient_identifier(row.get("evidence_reference", "")):
+            problems.append(f"evidence_reference {found.reason}")
         if problems:
             rejections.append(Rejection(position, "; ".join(problems)))
             continue
