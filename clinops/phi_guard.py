@@ -41,12 +41,13 @@ _BORN_WITH_DATE = re.compile(
     re.IGNORECASE)
 
 # A room or bed: "bed 12", "bed #3", "rm 4", "Rm. 4B", "room 4B", "bd 2".
-_ROOM_OR_BED = re.compile(r"\b(?:bed|bd|rm|room)\b\.?\s*(?:no\.?|number|#)?\s*\d+[A-Za-z]?\b",
-                          re.IGNORECASE)
+_ROOM_OR_BED = re.compile(
+    r"\b(?:bed|bd|rm|room)\b\.?[\s#:-]*(?:no\b\.?|number)?[\s#:-]*\d+[A-Za-z]?\b", re.IGNORECASE)
 
 # A name: a capitalised word ("Smith", "O'Neil"), an initial then a surname ("J. Smith"), or
-# a name in capitals ("JOHN SMITH": two words, so unit codes such as "ICU" do not count).
-_NAME = r"(?:[A-Z]\.?\s*)?[A-Z][a-z][\w'’-]*|[A-Z]{2,}\s+[A-Z]{2,}"
+# a name in capitals ("JOHN SMITH": two words of three letters or more, so the ward's
+# abbreviations, "ICU RN", do not count).
+_NAME = r"(?:[A-Z]\.?\s*)?[A-Z][a-z][\w'’-]*|[A-Z]{3,}\s+[A-Z]{3,}"
 # A title before a name. Titles match in any case but "Miss", which as the verb ("don't miss
 # ICU huddle") is lower case mid-sentence; the name must be capitalised either way.
 _TITLE_NAME = re.compile(rf"\b(?:(?i:mr|mrs|ms|mx|dr)\.?|Miss)\s+(?:{_NAME})")
@@ -62,7 +63,7 @@ _CHECKS: tuple[tuple[re.Pattern[str], Finding], ...] = (
     (_BORN_WITH_DATE, Finding("date of birth",
                               "looks like a date of birth ('born' beside a date); " + _REWORD)),
     (_ROOM_OR_BED, Finding("room or bed",
-                           "names a room or bed (such as 'bed 12' or 'rm 4B'), which points to "
+                           "names a room or bed (such as 'bed 3' or 'rm 2B'), which points to "
                            "a patient; " + _REWORD)),
     (_TITLE_NAME, Finding("name",
                           "looks like a person's name after a title (Mr, Mrs, Ms, Miss, Dr); "
