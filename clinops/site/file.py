@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from clinops import phi_guard
 from services.staffing.model import (
     AwardMode,
     Duty,
@@ -342,7 +343,18 @@ def read_site(content: bytes, name: str = "the site file") -> Site:
         site = Site.model_validate(document)
     except ValidationError as error:
         raise SiteFileError(_pydantic_problems(error)) from None
-    problems = cross_check(site)
+    problems = cross_check(site) + patient_identifiers(site)
     if problems:
         raise SiteFileError(problems)
     return site
+
+
+def patient_identifiers(site: Site) -> list[str]:
+    """Names of things that would be posted and stored, refused when they look like a patient
+    identifier (clinops.phi_guard). Staff names are the workforce's own and are not checked."""
+    texts = [(f"facilities[{i}].name", f.name) for i, f in enumerate(site.facilities)]
+    texts += [(f"units[{i}].name", u.name) for i, u in enumerate(site.units)]
+    for i, item in enumerate(site.items):
+        texts += [(f"items[{i}].{field}", getattr(item, field))
+                  for field in ("name", "unit_of_issue", "supplier")]
+    return [f"{place}: {why}" for place, why in phi_guard.violations(dict(texts)).items()]

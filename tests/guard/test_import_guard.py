@@ -1,5 +1,6 @@
 """Import files: the free-text cell of a certification CSV (evidence_reference) is guarded as
-it is parsed; a row naming a patient is rejected with the reason and nothing is written."""
+it is parsed, a row naming a patient rejected with the reason and nothing written; a site file's
+names of things (facilities, units, items) are guarded as it is read."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
+import yaml
 
 from clinops.clock import fixed_clock
+from clinops.site import SiteFileError, read_site
 from clinops.training.v1 import training_pb2, training_pb2_grpc
 from services.training.server import create_server
 from services.training.store import TrainingStore, migrate
+from tests.setup.test_site_file import SAMPLE
 from tests.training.test_training_servicer import CSV_GOOD, MANAGER_ED, call
 from tests.training.training_fixtures import NOW, populate
 
@@ -44,3 +48,17 @@ def test_a_csv_row_whose_evidence_names_a_patient_is_rejected_and_nothing_is_wri
     on_file = call(stub, "ListRecords", MANAGER_ED, staff_id="N3").records
     assert not {r.evidence_reference for r in on_file} & {"HR-1", "HR-2"}
     assert not any("7654321" in r.evidence_reference for r in on_file)
+
+
+def test_a_site_file_naming_a_patient_in_a_unit_or_item_name_is_refused_with_the_place(
+        ) -> None:
+    document = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    document["units"][1]["name"] = "Overflow for Mr Jones"
+    document["items"][0]["name"] = "Pump for bed 12"
+    with pytest.raises(SiteFileError) as error:
+        read_site(yaml.safe_dump(document).encode(), "site.yml")
+    assert error.value.problems == [
+        "units[1].name: looks like a person's name after a title (Mr, Mrs, Ms, Miss, Dr); "
+        "leave patient details out and say it without them",
+        "items[0].name: names a room or bed (such as 'bed 3' or 'rm 2B'), which points to a "
+        "patient; leave patient details out and say it without them"]
