@@ -362,7 +362,9 @@ async def thread_reply(body: dict, event: dict, context: dict, client: AsyncWebC
         if error.code not in REFUSALS:
             await dedupe.forget(f"slack-event:{event_id}")  # let Slack's retry try again
             raise
-        text = THREAD_USAGE if "reason" in error.violations else refusal_text(error)
+        # A missing reason gets the usage; a reason refused (e.g. it names a patient) its why.
+        text = (THREAD_USAGE if "reason" in error.violations and not parsed.reason
+                else refusal_text(error))
         await client.chat_postEphemeral(channel=event["channel"], user=event["user"],
                                         thread_ts=thread_ts, text=text)
         return
