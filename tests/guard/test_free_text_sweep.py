@@ -162,3 +162,37 @@ def _input_class(method) -> type[Message]:  # noqa: ANN001
     from google.protobuf import message_factory
 
     return message_factory.GetMessageClass(method.input_type)
+
+
+def _service_with_a_new_field() -> tuple[object, type[Message]]:
+    """A service whose request gained a string field nobody has classified yet."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    proto = descriptor_pb2.FileDescriptorProto(name="ward_notes.proto", package="test.guard.v1",
+                                               syntax="proto3")
+    request = proto.message_type.add(name="LogHandoverRequest")
+    for number, name in enumerate(("unit_id", "handover_note"), start=1):
+        request.field.add(name=name, number=number, type=FieldDescriptor.TYPE_STRING,
+                          label=FieldDescriptor.LABEL_OPTIONAL)
+    proto.message_type.add(name="LogHandoverResponse")
+    proto.service.add(name="WardNotesService").method.add(
+        name="LogHandover", input_type=".test.guard.v1.LogHandoverRequest",
+        output_type=".test.guard.v1.LogHandoverResponse")
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(proto)
+    service = pool.FindServiceByName("test.guard.v1.WardNotesService")
+    return service, message_factory.GetMessageClass(
+        pool.FindMessageTypeByName("test.guard.v1.LogHandoverRequest"))
+
+
+def test_a_string_field_nobody_classified_is_guarded_by_default() -> None:
+    from clinops.free_text import refusals
+
+    service, request_type = _service_with_a_new_field()
+    identifiers = {"test.guard.v1.LogHandoverRequest.unit_id"}
+    guard = FreeTextGuard(service, identifiers)
+    assert "/test.guard.v1.WardNotesService/LogHandover" in guard._guarded  # noqa: SLF001
+    found = refusals(request_type(unit_id="ICU", handover_note="Mrs Jones rm 4 DOB 3/2/50"),
+                     identifiers)
+    assert list(found) == ["handover_note"]
+    assert refusals(request_type(unit_id="ICU", handover_note="sick call"), identifiers) == {}
