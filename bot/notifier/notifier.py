@@ -1,18 +1,27 @@
 """Service events → Slack posts, once each, in order per channel, paced per channel.
 
 An entry is acknowledged only after Slack accepted its post and the owning service recorded
-where it is (or it was already posted, or it went to the dead-letter stream). Before posting,
-the event id is looked up in the posted records, and the Slack ts is recorded right after the
-post. Every post carries its event id in the message metadata: a notifier that dies after Slack
-took the post but before it recorded it leaves an entry that the next one reclaims; for such a
-redelivered entry the channel's (or thread's) recent history is searched for that event id
-first, so the post is never made twice.
+where it is and that the event is delivered (or it was already delivered, or it went to the
+dead-letter stream). Before posting, the event id is looked up in three places, cheapest first:
+the posted records in Redis; the owning service's delivery record (GetEventDelivery), which
+survives when Redis lost its data with the stream and the service's relay published the event
+again; and, for an entry read before or published again, Slack itself. Every post carries its
+event id in the message metadata: a notifier that dies after Slack took the post but before the
+service heard leaves the event unrecorded, and its next copy (reclaimed, or published again past
+the relay's lease) finds the post in the channel's (or thread's) recent history, so the post is
+never made twice.
+
+The service's record is the one that decides: it is in the database, written once per event,
+and answers for any event however old; Slack's history is searched only in that last window,
+because it is paged, bounded to a few pages, rate limited (Tier 3) and cannot be read at all
+while Slack is away.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import socket
@@ -26,6 +35,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notifier.announcements import Post, Recording, announcement
 from bot.notifier.pacing import ChannelPacer
+from bot.notifier.recording import Delivered
 from bot.notifier.stream import Entry, EventStream
 from clinops.metrics import EVENTS, REMINDERS_SENT
 from clinops.outbox import Event
@@ -53,6 +63,14 @@ class Recorder(Protocol):
     async def record(self, recording: Recording, *, channel: str, ts: str,
                      event_id: str) -> None:
         """Tell the owning service where the post is; raise if it may not have heard."""
+        ...
+
+    async def delivered(self, event: Event) -> Delivered | None:
+        """The post the owning service recorded for `event`, if it recorded one."""
+        ...
+
+    async def record_delivery(self, event: Event, *, channel: str, ts: str) -> None:
+        """Tell the owning service `event` is delivered; raise if it may not have heard."""
         ...
 
     async def current(self, post: Post) -> Post:
@@ -131,6 +149,8 @@ class Notifier:
                     settled += 1
                     continue
             if post is None:
+                if entry.event is not None and not await self._acknowledged(entry.event):
+                    continue  # its service did not hear; the entry is read again next round
                 await self.stream.ack(entry)
                 settled += 1
                 continue
@@ -149,14 +169,26 @@ class Notifier:
             event = entry.event
             assert event is not None
             try:
-                ts = await self.stream.posted(event.event_id)
+                channel, ts = post.channel, await self.stream.posted(event.event_id)
                 if ts is None:
-                    ts = await self._post_once(entry, event, post)
+                    recorded = await self._recorded(event)
+                    if recorded is not None:
+                        # Delivered before (Redis lost its records, or this is a copy the
+                        # relay published again): nothing to post or record.
+                        logger.info("notifier: %s %s was delivered before (ts %s); not posted "
+                                    "again", event.kind, event.event_id, recorded.ts)
+                        await self.stream.remember_posted(event.event_id, recorded.ts)
+                        await self.stream.ack(entry)
+                        settled += 1
+                        continue
+                    channel, ts = await self._post_once(entry, event, post)
                 if post.recording is not None and self.recorder is not None:
                     # Idempotent (keyed by the event id): repeated after a crash, it changes
                     # nothing twice.
                     await self.recorder.record(post.recording, channel=post.channel, ts=ts,
                                                event_id=event.event_id)
+                if self.recorder is not None:
+                    await self.recorder.record_delivery(event, channel=channel, ts=ts)
             except Exception as error:  # noqa: BLE001 - any refusal counts as an attempt
                 attempts = await self.stream.count_failure(event.event_id)
                 EVENTS.labels("failed").inc()
@@ -174,8 +206,36 @@ class Notifier:
             settled += 1
         return settled
 
-    async def _post_once(self, entry: Entry, event: Event, post: Post) -> str:
-        """Post `event` unless Slack already holds its post; the post's ts either way."""
+    async def _recorded(self, event: Event) -> Delivered | None:
+        return await self.recorder.delivered(event) if self.recorder is not None else None
+
+    async def _acknowledged(self, event: Event) -> bool:
+        """An event with nothing to post, recorded delivered in its service (so its relay stops
+        publishing it); False (logged) when the service did not answer."""
+        if self.recorder is None:
+            return True
+        try:
+            await self.recorder.record_delivery(event, channel="", ts="")
+        except Exception as error:  # noqa: BLE001 - any failure: tried again next round
+            logger.warning("notifier: %s %s (nothing to post) not recorded delivered: %s",
+                           event.kind, event.event_id, type(error).__name__)
+            return False
+        return True
+
+    async def _parent_ts(self, event: Event, parent_event_id: str) -> str | None:
+        """The ts of the post made for `parent_event_id` (an event of the same service)."""
+        ts = await self.stream.posted(parent_event_id)
+        if ts is None and self.recorder is not None:
+            parent = dataclasses.replace(event, event_id=parent_event_id)
+            recorded = await self.recorder.delivered(parent)
+            ts = recorded.ts if recorded is not None and recorded.ts else None
+            if ts is not None:
+                await self.stream.remember_posted(parent_event_id, ts)
+        return ts
+
+    async def _post_once(self, entry: Entry, event: Event, post: Post) -> tuple[str, str]:
+        """Post `event` unless Slack already holds its post; where the post is (the channel,
+        or the DM's, and its ts) either way."""
         channel = post.channel
         if post.user:
             # conversations.open answers the same DM every time: safe to repeat.
@@ -183,7 +243,7 @@ class Notifier:
             channel = opened["channel"]["id"]
         thread_ts = post.thread_ts
         if not thread_ts and post.thread_of:
-            thread_ts = await self.stream.posted(post.thread_of)
+            thread_ts = await self._parent_ts(event, post.thread_of)
             if thread_ts is None:
                 raise ParentNotPosted(f"the post of event {post.thread_of} is not made yet")
         if entry.redelivered or post.look_since is not None:
@@ -195,7 +255,7 @@ class Notifier:
                 logger.info("notifier: %s %s was posted before (ts %s); not posted again",
                             event.kind, event.event_id, found)
                 await self.stream.remember_posted(event.event_id, found)
-                return found
+                return channel, found
         if post.current and post.recording is not None and self.recorder is not None:
             post = await self.recorder.current(post)
         await self.pacer.wait(post.channel)
@@ -207,7 +267,7 @@ class Notifier:
         EVENTS.labels("delivered").inc()
         if post.recording is not None and post.recording.what == "reminder":
             REMINDERS_SENT.inc()
-        return str(answer["ts"])
+        return channel, str(answer["ts"])
 
     async def _find_earlier_post(self, event: Event, channel: str, thread_ts: str | None,
                                  post: Post) -> str | None:

@@ -4,6 +4,12 @@ Claims, decisions and cancels find the post through the service, so an open shif
 proposal's ts must reach staffing or supplies; a reminder DMed is recorded sent in training, so
 no later scan queues it again. Each call carries a deadline (the client's) and
 the event id as its idempotency key; setting the same channel and ts twice changes nothing.
+
+Every event, whatever it posts (a thread line, a DM, nothing), is then recorded delivered in the
+service that wrote it (RecordEventDelivery): until it is, that service's relay publishes it again
+after a lease, so an event Redis lost is still posted. Before posting, the notifier asks the same
+record (GetEventDelivery) when its own Redis records do not know the event: they may have been
+lost with the stream, and the service's database is the record that survives.
 """
 
 from __future__ import annotations
@@ -19,12 +25,21 @@ from bot.blocks.supplies import proposal_blocks, proposal_text
 from bot.clients import StaffingClient, SuppliesClient, TrainingClient
 from bot.notifier.announcements import Post, Recording
 from clinops.common.v1 import common_pb2
+from clinops.outbox import Event
 from clinops.rpc import Caller
 from clinops.staffing.v1 import staffing_pb2
 from clinops.supplies.v1 import supplies_pb2
 from clinops.training.v1 import training_pb2
 
 logger = logging.getLogger("clinops.notifier")
+
+@dataclasses.dataclass(frozen=True)
+class Delivered:
+    """An event's post as its service recorded it (both empty: it had nothing to post)."""
+
+    channel: str
+    ts: str
+
 
 OPEN_SHIFT = "open_shift"
 PROPOSAL = "proposal"
@@ -43,6 +58,36 @@ class ServiceRecorder:
                  slack: AsyncWebClient, training: TrainingClient | None = None) -> None:
         self.staffing, self.supplies, self.slack = staffing, supplies, slack
         self.training = training
+
+    def _client(self, event: Event) -> StaffingClient | SuppliesClient | TrainingClient | None:
+        client = {"staffing": self.staffing, "supplies": self.supplies,
+                  "training": self.training}.get(event.service)
+        # The notifier acts as itself here (a service identity), not for a Slack user.
+        return client.acting_for(Caller("", "", f"event-{event.event_id[:8]}")) if client else None
+
+    async def delivered(self, event: Event) -> Delivered | None:
+        """The post `event` has, as its service recorded it; None when not recorded (or no
+        client for its service is configured)."""
+        client = self._client(event)
+        if client is None:
+            return None
+        answer = await client.call(client.stub.GetEventDelivery,
+                                   _request(client, "GetEventDeliveryRequest",
+                                            event_id=event.event_id))
+        found = answer.delivery
+        if not found.delivered:
+            return None
+        return Delivered(found.slack_channel_id, found.slack_message_ts)
+
+    async def record_delivery(self, event: Event, *, channel: str, ts: str) -> None:
+        """Tell `event`'s service it is delivered (posted at `channel`/`ts`, or both empty: it
+        posts nothing), so its relay stops publishing it."""
+        client = self._client(event)
+        if client is None:
+            return
+        await client.call(client.stub.RecordEventDelivery,
+                          _request(client, "RecordEventDeliveryRequest", event_id=event.event_id,
+                                   slack_channel_id=channel, slack_message_ts=ts))
 
     async def current(self, post: Post) -> Post:
         """A proposal's post as it stands now (GetProposal): lines, total, budget, buttons."""
@@ -99,3 +144,14 @@ class ServiceRecorder:
         if not answer.recorded:
             # Marked sent already (this event again, or an earlier one of the same reminder).
             logger.info("notifier: reminder %s was recorded sent before", recording.subject_id)
+
+
+_MESSAGES = {StaffingClient: staffing_pb2, SuppliesClient: supplies_pb2,
+             TrainingClient: training_pb2}
+
+
+def _request(client: StaffingClient | SuppliesClient | TrainingClient, name: str,
+             **fields: str) -> object:
+    """The request message `name` of the client's own service (each proto defines its own)."""
+    module = next(m for kind, m in _MESSAGES.items() if isinstance(client, kind))
+    return getattr(module, name)(**fields)

@@ -67,7 +67,9 @@ def _entries(raw: Any, *, redelivered: bool = False) -> list[Entry]:
         except (KeyError, ValueError):
             logger.error("notifier: unreadable stream entry %s", key)
             event = None
-        found.append(Entry(key, event, redelivered))
+        # A copy the relay published again (its first was never recorded delivered) is looked
+        # for in Slack before posting, as an entry read before is.
+        found.append(Entry(key, event, redelivered or (event is not None and event.republished)))
     return found
 
 
@@ -174,7 +176,8 @@ class InProcessEventStream:
 
     async def read(self, consumer: str, *, count: int, block_ms: int | None) -> list[Entry]:
         again = [Entry(e.entry_id, e.event, redelivered=True) for e in self._pending]
-        self._pending = again + [Entry(i, e) for i, e in self.source.take(count)]
+        self._pending = again + [Entry(i, e, e.republished)
+                                 for i, e in self.source.take(count)]
         return list(self._pending)
 
     async def ack(self, entry: Entry) -> None:

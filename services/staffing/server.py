@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import grpc
 from google.protobuf import timestamp_pb2
 
-from clinops import outbox, rpc
+from clinops import event_delivery, outbox, rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import Retention, SqlResponseMemo
@@ -269,6 +269,16 @@ class StaffingServicer(staffing_pb2_grpc.StaffingServiceServicer):
                 store=self.store, clock=self.clock,
             )
             return staffing_pb2.ReportGapResponse(open_shift=self._open_shift(opened))
+
+    def RecordEventDelivery(self, request, context):  # noqa: ANN001, ANN201, N802
+        delivery = event_delivery.record_event_delivery(
+            request, context, engine=self.store.engine, table=staffing_outbox.OUTBOX,
+            clock=self.clock)
+        return staffing_pb2.RecordEventDeliveryResponse(delivery=delivery)
+
+    def GetEventDelivery(self, request, context):  # noqa: ANN001, ANN201, N802
+        return staffing_pb2.GetEventDeliveryResponse(delivery=event_delivery.get_event_delivery(
+            request, context, engine=self.store.engine, table=staffing_outbox.OUTBOX))
 
     def SetOpenShiftMessage(self, request, context):  # noqa: ANN001, ANN201, N802
         caller = rpc.caller_from(context)

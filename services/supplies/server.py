@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import grpc
 from google.protobuf import timestamp_pb2
 
-from clinops import outbox, rpc
+from clinops import event_delivery, outbox, rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import Retention, SqlResponseMemo
@@ -269,6 +269,16 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
                                                clock=self.clock, window_days=self.window_days)
             return supplies_pb2.ScanReordersResponse(
                 proposals=[proposal_message(p) for p in proposals])
+
+    def RecordEventDelivery(self, request, context):  # noqa: ANN001, ANN201, N802
+        delivery = event_delivery.record_event_delivery(
+            request, context, engine=self.store.engine, table=supplies_outbox.OUTBOX,
+            clock=self.clock)
+        return supplies_pb2.RecordEventDeliveryResponse(delivery=delivery)
+
+    def GetEventDelivery(self, request, context):  # noqa: ANN001, ANN201, N802
+        return supplies_pb2.GetEventDeliveryResponse(delivery=event_delivery.get_event_delivery(
+            request, context, engine=self.store.engine, table=supplies_outbox.OUTBOX))
 
     def SetProposalMessage(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):

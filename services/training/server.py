@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import grpc
 from google.protobuf import timestamp_pb2
 
-from clinops import outbox, rpc
+from clinops import event_delivery, outbox, rpc
 from clinops.clock import Clock, system_clock
 from clinops.common.v1 import common_pb2
 from clinops.idempotency import Retention, SqlResponseMemo
@@ -242,6 +242,16 @@ class TrainingServicer(training_pb2_grpc.TrainingServiceServicer):
             )
             return training_pb2.ListExpiringResponse(
                 expiring=[_expiring_message(e) for e in expiring])
+
+    def RecordEventDelivery(self, request, context):  # noqa: ANN001, ANN201, N802
+        delivery = event_delivery.record_event_delivery(
+            request, context, engine=self.store.engine, table=training_outbox.OUTBOX,
+            clock=self.clock)
+        return training_pb2.RecordEventDeliveryResponse(delivery=delivery)
+
+    def GetEventDelivery(self, request, context):  # noqa: ANN001, ANN201, N802
+        return training_pb2.GetEventDeliveryResponse(delivery=event_delivery.get_event_delivery(
+            request, context, engine=self.store.engine, table=training_outbox.OUTBOX))
 
     def RecordReminderSent(self, request, context):  # noqa: ANN001, ANN201, N802
         with _domain_errors(context):

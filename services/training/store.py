@@ -513,8 +513,8 @@ class TrainingStore:
                     ReminderSentRow.claimed_at < stale_before)).scalar_one_or_none()
                 if row is None or not self._left_outbox(session, row.claim_id):
                     return None
-                first = row.first_claimed_at or row.claimed_at
-                event = event_for(row.claim_id, first)
+                first, previous = row.first_claimed_at or row.claimed_at, row.claim_id
+                event = event_for(previous, first)
                 # Compare-and-set on the previous event id: of two scans, one wins.
                 if session.execute(update(ReminderSentRow).where(
                         *_reminder_is(key), ReminderSentRow.state.in_(UNSETTLED),
@@ -522,6 +522,8 @@ class TrainingStore:
                 ).values(state=QUEUED, claim_id=event.event_id, claimed_at=at, sent_at=at,
                          first_claimed_at=first)).rowcount != 1:
                     return None
+                # The new event replaces the lost one: the relay stops publishing the old.
+                outbox.supersede(session, OUTBOX, previous, at=at)
                 outcome = "requeued"
             outbox.record(session, OUTBOX, event)
             if audit is not None:

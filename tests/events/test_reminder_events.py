@@ -81,6 +81,14 @@ def notifier(event_stream, slack, training: TrainingClient | None, **kwargs) -> 
                                              training=training), **kwargs)
 
 
+class TrainingStopsAnswering(ServiceRecorder):
+    """Training answers whether an event was delivered, then stops answering: the DM's record
+    never reaches it."""
+
+    async def record(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        raise RuntimeError("training is not answering")
+
+
 def reminder_dms(slack) -> list[dict]:  # noqa: ANN001
     return [c.body for c in slack.calls("chat.postMessage")
             if c.answer.get("ok") and c.body["text"].startswith("Your ")]
@@ -123,14 +131,13 @@ async def test_a_dead_lettered_reminder_already_in_the_dm_is_queued_again_but_no
     training: TrainingClient,
 ) -> None:
     queue_and_publish(store, clock, stream_name)
-    # Slack takes the DMs, but training never hears (it is not answering): one attempt only,
-    # so both events go to the dead-letter stream with the reminders still unsent.
-    nowhere = grpc.aio.insecure_channel("127.0.0.1:1")
-    unreachable = TrainingClient(training_pb2_grpc.TrainingServiceStub(nowhere),
-                                 deadline_seconds=0.5)
-    first = notifier(event_stream, slack, unreachable, max_attempts=1)
+    # Slack takes the DMs, but training never hears (it stops answering after the notifier's
+    # look-up): one attempt only, so both events go to the dead-letter stream with the
+    # reminders still unsent.
+    first = notifier(event_stream, slack, training, max_attempts=1)
+    first.recorder = TrainingStopsAnswering(staffing=None, supplies=None, slack=first.client,
+                                            training=training)
     assert await first.run_once() == 2
-    await nowhere.close()
     assert first.dead_lettered == 2 and sent(store) == set()
     assert len(reminder_dms(slack)) == 2
 
