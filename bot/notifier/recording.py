@@ -18,11 +18,12 @@ import dataclasses
 import logging
 from datetime import date
 
+import grpc
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.open_shift import open_shift_blocks, open_shift_text
 from bot.blocks.supplies import proposal_blocks, proposal_text
-from bot.clients import StaffingClient, SuppliesClient, TrainingClient
+from bot.clients import ServiceCallError, StaffingClient, SuppliesClient, TrainingClient
 from bot.notifier.announcements import Post, Recording
 from clinops.common.v1 import common_pb2
 from clinops.outbox import Event
@@ -85,9 +86,18 @@ class ServiceRecorder:
         client = self._client(event)
         if client is None:
             return
-        await client.call(client.stub.RecordEventDelivery,
-                          _request(client, "RecordEventDeliveryRequest", event_id=event.event_id,
-                                   slack_channel_id=channel, slack_message_ts=ts))
+        try:
+            await client.call(client.stub.RecordEventDelivery,
+                              _request(client, "RecordEventDeliveryRequest",
+                                       event_id=event.event_id, slack_channel_id=channel,
+                                       slack_message_ts=ts))
+        except ServiceCallError as error:
+            if error.code != grpc.StatusCode.NOT_FOUND:
+                raise
+            # Not in its outbox: nothing there will publish it again, so there is nothing to
+            # stop; holding the entry would only dead-letter a post already made.
+            logger.error("notifier: %s has no event %s (%s) to record delivered", event.service,
+                         event.event_id, event.kind)
 
     async def current(self, post: Post) -> Post:
         """A proposal's post as it stands now (GetProposal): lines, total, budget, buttons."""

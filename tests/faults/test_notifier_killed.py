@@ -4,14 +4,18 @@
 first test it dies with SIGKILL the moment it would XACK (after Slack accepted the post and the
 post was recorded by event id); in the second it is killed (kill -9 from outside) while Slack has
 taken the post and not yet answered, so nothing of it was recorded anywhere but in Slack. Either
-way a second `clinops notifier` reclaims the dead one's entry and posts nothing more.
+way a second `clinops notifier` reclaims the dead one's entry and posts nothing more. A real
+`clinops serve staffing` answers the notifier's delivery look-ups (the events are the test's own,
+not in its outbox, so it has no record of them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +24,7 @@ from slack_sdk import WebClient
 
 from clinops.outbox import STREAM, Event, RedisPublisher
 from clinops.slack_standin import SlackStandIn
-from tests.faults.fault_fixtures import CLINOPS, ROOT, stop_process, wait_until
+from tests.faults.fault_fixtures import CLINOPS, ROOT, ServiceProcess, stop_process, wait_until
 from tests.faults.test_redis_down import private_redis
 
 # The real `clinops notifier`, except that XACK is a SIGKILL of the process itself.
@@ -35,6 +39,16 @@ sys.exit(main(["notifier"]))
 """
 
 
+@contextlib.contextmanager
+def staffing(tmp_path: Path) -> Iterator[str]:
+    service = ServiceProcess("staffing", f"sqlite:///{tmp_path / 'staffing.db'}",
+                             tmp_path / "staffing.log").start()
+    try:
+        yield service.target
+    finally:
+        service.kill()
+
+
 def awarded(name: str) -> Event:
     return Event(kind="open_shift.awarded", service="staffing",
                  occurred_at=datetime(2026, 11, 26, 18, 30, tzinfo=UTC), payload={
@@ -45,8 +59,9 @@ def awarded(name: str) -> Event:
 def test_a_notifier_killed_between_post_and_ack_posts_nothing_more_after_restart(
     tmp_path: Path,
 ) -> None:
-    with private_redis() as private, SlackStandIn() as slack:
+    with private_redis() as private, SlackStandIn() as slack, staffing(tmp_path) as target:
         env = {**os.environ, "CLINOPS_REDIS_URL": private.url, "SLACK_API_URL": slack.base_url,
+               "CLINOPS_STAFFING_TARGET": target,
                "SLACK_BOT_TOKEN": "xoxb-faults", "SLACK_SIGNING_SECRET": "faults",
                "CLINOPS_NOTIFIER_SECONDS_PER_POST": "0",
                "CLINOPS_NOTIFIER_RECLAIM_IDLE_MS": "200"}
@@ -82,8 +97,9 @@ def test_a_notifier_killed_between_post_and_ack_posts_nothing_more_after_restart
 def test_a_notifier_killed_after_slack_took_the_post_and_before_it_heard_posts_it_once(
     tmp_path: Path,
 ) -> None:
-    with private_redis() as private, SlackStandIn() as slack:
+    with private_redis() as private, SlackStandIn() as slack, staffing(tmp_path) as target:
         env = {**os.environ, "CLINOPS_REDIS_URL": private.url, "SLACK_API_URL": slack.base_url,
+               "CLINOPS_STAFFING_TARGET": target,
                "SLACK_BOT_TOKEN": "xoxb-faults", "SLACK_SIGNING_SECRET": "faults",
                "CLINOPS_NOTIFIER_SECONDS_PER_POST": "0",
                "CLINOPS_NOTIFIER_RECLAIM_IDLE_MS": "200"}
