@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import uuid
 from collections import deque
@@ -181,8 +182,14 @@ class Delivery:
         return self.delivered_at is not None
 
 
-# Slack ids and ts are short; anything longer is not one (and would not fit the columns).
-_DELIVERY_LIMITS = {"event_id": 36, "slack_channel_id": 64, "slack_message_ts": 32}
+# What each field may hold: an event id is a uuid (hex, or with dashes); a Slack channel id (or
+# the notifier's `dm:<user>` when a DM's channel was not looked up); a Slack ts, digits and a dot.
+_DELIVERY_FIELDS = {
+    "event_id": (re.compile(r"[0-9A-Za-z-]{1,36}"), "a uuid of at most 36 letters, digits or -"),
+    "slack_channel_id": (re.compile(r"[0-9A-Za-z:_-]{0,64}"),
+                         "a Slack channel id of at most 64 letters, digits, :, _ or -"),
+    "slack_message_ts": (re.compile(r"[0-9.]{0,32}"), "a Slack ts of at most 32 digits and dots"),
+}
 
 
 def delivery_violations(*, event_id: str, slack_channel_id: str = "",
@@ -190,11 +197,9 @@ def delivery_violations(*, event_id: str, slack_channel_id: str = "",
     """What is wrong with a delivery record's fields, by field name (empty when nothing)."""
     values = {"event_id": event_id, "slack_channel_id": slack_channel_id,
               "slack_message_ts": slack_message_ts}
-    problems = {name: f"at most {limit} characters"
-                for name, limit in _DELIVERY_LIMITS.items() if len(values[name]) > limit}
-    if not event_id.strip():
-        problems["event_id"] = "required"
-    if bool(slack_channel_id) != bool(slack_message_ts):
+    problems = {name: f"must be {what}" for name, (pattern, what) in _DELIVERY_FIELDS.items()
+                if not pattern.fullmatch(values[name])}
+    if not problems and bool(slack_channel_id) != bool(slack_message_ts):
         problems["slack_message_ts" if slack_channel_id else "slack_channel_id"] = (
             "give both the channel and the ts of the post, or neither")
     return problems
