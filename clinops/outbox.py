@@ -274,10 +274,15 @@ class RelaySettings(BaseSettings):
 
     model_config = SettingsConfigDict(populate_by_name=True, extra="ignore")
 
-    redis_url: str = Field(default="", validation_alias="CLINOPS_REDIS_URL")
-    poll_seconds: float = Field(default=0.5, validation_alias="CLINOPS_OUTBOX_POLL_SECONDS", gt=0)
-    lease_seconds: float = Field(default=DEFAULT_LEASE_SECONDS,
-                                 validation_alias="CLINOPS_OUTBOX_LEASE_SECONDS", gt=0)
+    redis_url: str = Field(default="", validation_alias="CLINOPS_REDIS_URL",
+                           description="Redis the relay publishes events to (unset: they wait "
+                                       "in the outbox)")
+    poll_seconds: float = Field(default=0.5, validation_alias="CLINOPS_OUTBOX_POLL_SECONDS", gt=0,
+                                description="How often the relay looks for events to publish")
+    lease_seconds: float = Field(
+        default=DEFAULT_LEASE_SECONDS, validation_alias="CLINOPS_OUTBOX_LEASE_SECONDS", gt=0,
+        description="How long a published event may wait for the notifier to record its post "
+                    "before it is published again (doubling each time, up to 32x)")
 
 
 class OutboxRelay:

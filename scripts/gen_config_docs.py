@@ -32,6 +32,7 @@ SETTINGS = (
     ("services.supplies.config", "SuppliesSettings", "`clinops serve supplies`"),
     ("services.training.config", "TrainingSettings", "`clinops serve training`"),
     ("clinops.check", "StackSettings", "`clinops check`"),
+    ("clinops.outbox", "RelaySettings", "each service process (its outbox relay)"),
     ("clinops.metrics", "MetricsSettings", "every process (bot, scheduler, each service)"),
 )
 
