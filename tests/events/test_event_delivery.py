@@ -12,7 +12,7 @@ import pytest
 import redis
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clients import StaffingClient
+from bot.clients import StaffingClient, TrainingClient
 from bot.notifier.notifier import Notifier
 from bot.notifier.pacing import ChannelPacer
 from bot.notifier.recording import ServiceRecorder
@@ -27,11 +27,19 @@ from clinops.outbox import (
     record_delivery,
 )
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
+from clinops.training.v1 import training_pb2_grpc
 from services.staffing.outbox import OUTBOX, posted_event_id, relay
 from services.staffing.server import create_server
 from services.staffing.store import StaffingStore
+from services.training.outbox import OUTBOX as TRAINING_OUTBOX
+from services.training.outbox import relay as training_relay
+from services.training.seed import seed_demo as seed_training
+from services.training.server import create_server as create_training_server
+from services.training.store import TrainingStore
+from services.training.store import migrate as training_migrate
 from tests.events.conftest import NOW, REDIS_URL
 from tests.events.test_open_shift_events import report_icu_night, staff
+from tests.events.test_training_events import submit_dereks_acls
 
 LEASE = timedelta(seconds=DEFAULT_LEASE_SECONDS)
 SECOND = timedelta(seconds=1)
@@ -189,3 +197,47 @@ async def test_an_award_finds_its_shifts_post_through_staffing_when_redis_forgot
     [answer] = [c for c in slack.calls("chat.postMessage") if c.body.get("thread_ts")]
     assert answer.body["thread_ts"] == post.answer["ts"]
     assert answer.body["text"].startswith("Awarded to Aisha Rahman")
+
+
+@pytest.fixture
+async def training(database_url: str,
+                   hospital) -> AsyncIterator[tuple[TrainingStore, TrainingClient]]:  # noqa: ANN001
+    training_migrate(database_url)
+    store = TrainingStore.open(database_url)
+    seed_training(store, hospital)
+    server, port = create_training_server(store=store, clock=fixed_clock(NOW))
+    server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    yield store, TrainingClient(training_pb2_grpc.TrainingServiceStub(channel),
+                                deadline_seconds=5.0)
+    await channel.close()
+    server.stop(grace=None)
+    store.close()
+
+
+async def test_a_dm_is_recorded_delivered_in_training_and_not_sent_again_when_redis_forgot_it(
+        training, hospital, slack, event_stream, stream_name: str, key_prefix: str) -> None:  # noqa: ANN001
+    store, client = training
+    # Derek's ACLS renewal: each reviewer gets a DM with Verify and Reject (nothing to record
+    # but the delivery itself).
+    submit_dereks_acls(store, hospital)
+    events = pending_events(store.engine, TRAINING_OUTBOX)
+    assert events and {e.kind for e in events} == {"renewal.submitted"}
+    publisher = RedisPublisher.from_url(REDIS_URL, stream=stream_name)
+    training_relay(store.engine, publisher=publisher, clock=fixed_clock(NOW)).publish_pending()
+    web = AsyncWebClient(token="xoxb-events", base_url=slack.base_url)
+    bot = Notifier(stream=event_stream, client=web, consumer="bot-1", pacer=ChannelPacer(0),
+                   recorder=ServiceRecorder(staffing=None, supplies=None, slack=web,
+                                            training=client))
+    assert await bot.run_once() == len(events)
+    dms = {c.body["channel"]: c.answer["ts"] for c in slack.calls("chat.postMessage")}
+    assert len(dms) == len(events)
+    for event in events:
+        found = find_delivery(store.engine, TRAINING_OUTBOX, event.event_id)
+        assert found.delivered and dms[found.slack_channel_id] == found.slack_message_ts
+    forget_posted(key_prefix)
+    for event in events:
+        publisher.publish(event)
+    assert await bot.run_once() == len(events)
+    assert len(slack.calls("chat.postMessage")) == len(events)
+    publisher.close()
