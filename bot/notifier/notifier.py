@@ -177,7 +177,8 @@ class Notifier:
                         # relay published again): nothing to post or record.
                         logger.info("notifier: %s %s was delivered before (ts %s); not posted "
                                     "again", event.kind, event.event_id, recorded.ts)
-                        await self.stream.remember_posted(event.event_id, recorded.ts)
+                        if recorded.ts:
+                            await self.stream.remember_posted(event.event_id, recorded.ts)
                         await self.stream.ack(entry)
                         settled += 1
                         continue
@@ -224,7 +225,7 @@ class Notifier:
 
     async def _parent_ts(self, event: Event, parent_event_id: str) -> str | None:
         """The ts of the post made for `parent_event_id` (an event of the same service)."""
-        ts = await self.stream.posted(parent_event_id)
+        ts = await self.stream.posted(parent_event_id) or None
         if ts is None and self.recorder is not None:
             parent = dataclasses.replace(event, event_id=parent_event_id)
             recorded = await self.recorder.delivered(parent)
