@@ -4,15 +4,15 @@ The relay publishes again what stays unrecorded past a lease (Redis may have los
 Rows published before this revision are taken as delivered, as they were then counted, so an
 upgrade does not post old events a second time.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
