@@ -16,6 +16,12 @@ FREE_TEXT = frozenset({
 })
 
 IDENTIFIERS = frozenset({
+    # The notifier's delivery records: an outbox event id (a uuid, hex digits in runs) and
+    # where Slack put its post.
+    "clinops.staffing.v1.GetEventDeliveryRequest.event_id",
+    "clinops.staffing.v1.RecordEventDeliveryRequest.event_id",
+    "clinops.staffing.v1.RecordEventDeliveryRequest.slack_channel_id",
+    "clinops.staffing.v1.RecordEventDeliveryRequest.slack_message_ts",
     # Slack's own ids and message timestamps.
     "clinops.common.v1.Actor.slack_team_id",
     "clinops.common.v1.Actor.slack_user_id",

@@ -15,6 +15,12 @@ FREE_TEXT = frozenset({
 })
 
 IDENTIFIERS = frozenset({
+    # The notifier's delivery records: an outbox event id (a uuid, hex digits in runs) and
+    # where Slack put its post.
+    "clinops.supplies.v1.GetEventDeliveryRequest.event_id",
+    "clinops.supplies.v1.RecordEventDeliveryRequest.event_id",
+    "clinops.supplies.v1.RecordEventDeliveryRequest.slack_channel_id",
+    "clinops.supplies.v1.RecordEventDeliveryRequest.slack_message_ts",
     # Slack's own ids and message timestamps.
     "clinops.supplies.v1.DecideProposalRequest.slack_channel_id",
     "clinops.supplies.v1.DecideProposalRequest.slack_message_ts",

@@ -18,6 +18,12 @@ FREE_TEXT = frozenset({
 })
 
 IDENTIFIERS = frozenset({
+    # The notifier's delivery records: an outbox event id (a uuid, hex digits in runs) and
+    # where Slack put its post.
+    "clinops.training.v1.GetEventDeliveryRequest.event_id",
+    "clinops.training.v1.RecordEventDeliveryRequest.event_id",
+    "clinops.training.v1.RecordEventDeliveryRequest.slack_channel_id",
+    "clinops.training.v1.RecordEventDeliveryRequest.slack_message_ts",
     "clinops.training.v1.ListRecordsRequest.slack_user_id",
     # Staff ids (the roster's employee numbers: often six digits or more).
     "clinops.training.v1.CheckEligibilityRequest.staff_id",
