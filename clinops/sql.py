@@ -12,7 +12,16 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    cast,
+    create_engine,
+    event,
+    func,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -38,6 +47,14 @@ def create_db_engine(database_url: str) -> Engine:
         connection.execute("PRAGMA foreign_keys=ON")
 
     return engine
+
+
+def whole_sum(amount: ColumnElement[int]) -> ColumnElement[int]:
+    """SUM of a whole-number column as a whole number on every database, 0 over no rows."""
+    # PostgreSQL's SUM of a bigint is numeric, which psycopg hands back as decimal.Decimal; a
+    # protobuf int64 field refuses it, so every approval answered UNKNOWN once spend existed.
+    # Cast in SQL so each store gets int from SQLite and PostgreSQL alike.
+    return cast(func.coalesce(func.sum(amount), 0), BigInteger)
 
 
 def upgrade_to_head(database_url: str, migrations: Path) -> None:

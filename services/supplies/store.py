@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from clinops import sql
 from clinops.outbox import record
-from clinops.sql import create_db_engine, upgrade_to_head
+from clinops.sql import create_db_engine, upgrade_to_head, whole_sum
 from services.supplies.domain import UseTotals
 from services.supplies.errors import (
     AlreadyDecided,
@@ -415,7 +415,7 @@ class SuppliesStore:
         # into Python. BIGINT because one large day's q² passes 2³¹ on PostgreSQL.
         quantity = cast(ConsumptionRow.quantity, BigInteger)
         query = select(ConsumptionRow.unit_id, ConsumptionRow.sku, func.count(),
-                       func.sum(quantity), func.sum(quantity * quantity)).where(
+                       whole_sum(quantity), whole_sum(quantity * quantity)).where(
             ConsumptionRow.day >= first_day, ConsumptionRow.day <= last_day)
         if unit_id is not None:
             query = query.where(ConsumptionRow.unit_id == normalise_unit_id(unit_id))
@@ -423,7 +423,7 @@ class SuppliesStore:
             query = query.where(ConsumptionRow.sku == normalise_sku(sku))
         query = query.group_by(ConsumptionRow.unit_id, ConsumptionRow.sku)
         with self._session() as session:
-            return {(row_unit, row_sku): UseTotals(days, int(total), int(squares))
+            return {(row_unit, row_sku): UseTotals(days, total, squares)
                     for row_unit, row_sku, days, total, squares in session.execute(query)}
 
     # ---- approvers -----------------------------------------------------------------------
@@ -922,10 +922,9 @@ class SuppliesStore:
     def spend_since(self, unit_id: str, since: datetime) -> int:
         """What a unit's approved orders since `since` cost, in cents."""
         with self._session() as session:
-            return session.scalar(select(func.coalesce(func.sum(
-                PurchaseOrderRow.total_cents), 0)).where(
+            return session.scalar(select(whole_sum(PurchaseOrderRow.total_cents)).where(
                 PurchaseOrderRow.unit_id == normalise_unit_id(unit_id),
-                PurchaseOrderRow.created_at >= since)) or 0
+                PurchaseOrderRow.created_at >= since))
 
     def decisions(self, proposal_id: int) -> list[tuple[str, str, str]]:
         """(decision, outcome, display name) of every decision on a proposal, in order."""

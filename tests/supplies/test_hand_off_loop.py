@@ -84,15 +84,15 @@ def until(condition: Callable[[], bool]) -> bool:
 
 
 def test_the_approval_answers_within_the_bots_deadline_while_the_webhook_is_still_busy(
-    sqlite_store: SuppliesStore, webhook: Webhook,
+    store: SuppliesStore, webhook: Webhook,
 ) -> None:
     release = threading.Event()
     webhook.on_post = lambda n: release.wait(WAIT_SECONDS)  # a supplier taking its time
     # The webhook may take up to 30 s, far beyond the bot's 2 s deadline.
-    hand_off = OrderHandOff(store=sqlite_store, outlet=WebhookOutlet(webhook.url,
+    hand_off = OrderHandOff(store=store, outlet=WebhookOutlet(webhook.url,
                                                                       timeout_seconds=30),
                             clock=CLOCK, poll_seconds=60).start()
-    server, port = create_server(store=sqlite_store, clock=CLOCK, hand_off=hand_off)
+    server, port = create_server(store=store, clock=CLOCK, hand_off=hand_off)
     server.start()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
@@ -108,11 +108,11 @@ def test_the_approval_answers_within_the_bots_deadline_while_the_webhook_is_stil
         assert not release.is_set()
         # The approval woke the hand-off thread (no poll for 60 s): the POST is under way...
         assert webhook.arrived.wait(WAIT_SECONDS)
-        [order] = sqlite_store.purchase_orders(pending_hand_off=True)
+        [order] = store.purchase_orders(pending_hand_off=True)
         assert order.number == approved.purchase_order_id
         # ...and recorded once the supplier answers.
         release.set()
-        assert until(lambda: not sqlite_store.purchase_orders(pending_hand_off=True))
+        assert until(lambda: not store.purchase_orders(pending_hand_off=True))
         assert webhook.posts == [(approved.purchase_order_id, approved.purchase_order_id)]
     finally:
         release.set()

@@ -1,4 +1,4 @@
-"""The supplies service over real gRPC on an OS-chosen port, with a real SQLite store."""
+"""The supplies service over real gRPC on an OS-chosen port, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ STRANGER = Actor(TEAM, "U_NOBODY")
 
 
 @pytest.fixture
-def channel(sqlite_store: SuppliesStore) -> Iterator[grpc.Channel]:
-    server, port = create_server(store=sqlite_store, clock=fixed_clock(NOW))
+def channel(store: SuppliesStore) -> Iterator[grpc.Channel]:
+    server, port = create_server(store=store, clock=fixed_clock(NOW))
     server.start()
     with grpc.insecure_channel(f"127.0.0.1:{port}") as opened:
         yield opened
@@ -116,12 +116,12 @@ def test_above_the_managers_limit_the_proposal_escalates_to_the_director(supplie
     assert approved.state == pb.PROPOSAL_STATE_APPROVED and approved.purchase_order_id
 
 
-def test_a_nurse_who_is_not_an_approver_is_refused_and_audited(supplies, sqlite_store) -> None:  # noqa: ANN001
+def test_a_nurse_who_is_not_an_approver_is_refused_and_audited(supplies, store) -> None:  # noqa: ANN001
     proposal_id = count(supplies, "CHG-CLOTH", 20).proposal.proposal_id
     error = refused(lambda: decide(supplies, proposal_id, NURSE, decision=pb.DECISION_APPROVE))
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "not an approver for ICU" in error.details()
-    refusal = sqlite_store.audit_log()[-1]
+    refusal = store.audit_log()[-1]
     assert (refusal.action, refusal.outcome, refusal.actor.slack_user_id) == (
         "APPROVE", "REFUSED", "U_RN")
     state = supplies.GetProposal(pb.GetProposalRequest(proposal_id=proposal_id),
@@ -163,12 +163,12 @@ def test_editing_quantities_rounds_to_packs_then_approval_uses_them(supplies) ->
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
-def test_the_same_idempotency_key_twice_returns_the_first_result(supplies, sqlite_store) -> None:  # noqa: ANN001
+def test_the_same_idempotency_key_twice_returns_the_first_result(supplies, store) -> None:  # noqa: ANN001
     proposal_id = count(supplies, "CHG-CLOTH", 20).proposal.proposal_id
     first = decide(supplies, proposal_id, MANAGER, key="act-1", decision=pb.DECISION_APPROVE)
     again = decide(supplies, proposal_id, MANAGER, key="act-1", decision=pb.DECISION_APPROVE)
     assert again == first
-    assert len(sqlite_store.purchase_orders()) == 1
+    assert len(store.purchase_orders()) == 1
 
 
 def test_invalid_input_names_the_field(supplies) -> None:  # noqa: ANN001
@@ -208,7 +208,7 @@ def _row(sku: str, *, counted: int | None = None, consumed: int = 0, unit: str =
 
 
 def test_an_import_with_any_bad_row_writes_nothing_and_names_every_bad_row(
-    supplies, sqlite_store,  # noqa: ANN001
+    supplies, store,  # noqa: ANN001
 ) -> None:
     rows = [
         _row("CHG-CLOTH", counted=5),
@@ -217,7 +217,7 @@ def test_an_import_with_any_bad_row_writes_nothing_and_names_every_bad_row(
         _row("VENT-CIRCUIT", counted=3, unit="4W"),
         _row("GLOVE-NIT-M", consumed=4, day=(2026, 12, 25)),
     ]
-    sqlite_store.add_approver(Approver("4W", "S-MGR", "Denise Okafor", TEAM, "U_MGR",
+    store.add_approver(Approver("4W", "S-MGR", "Denise Okafor", TEAM, "U_MGR",
                                        250_000, 1))
     answer = supplies.ImportStock(pb.ImportStockRequest(rows=rows), timeout=TIMEOUT,
                                   metadata=metadata(MANAGER))
@@ -228,43 +228,43 @@ def test_an_import_with_any_bad_row_writes_nothing_and_names_every_bad_row(
         4: "4W does not stock VENT-CIRCUIT; set a par first",
         5: "date 2026-12-25 is in the future",
     }
-    assert sqlite_store.get_stock("ICU", "CHG-CLOTH").on_hand == 60
+    assert store.get_stock("ICU", "CHG-CLOTH").on_hand == 60
 
 
-def test_a_clean_import_writes_every_row_and_proposes_what_fell_low(supplies, sqlite_store) -> None:  # noqa: ANN001
+def test_a_clean_import_writes_every_row_and_proposes_what_fell_low(supplies, store) -> None:  # noqa: ANN001
     rows = [_row("CHG-CLOTH", counted=5), _row("GLOVE-NIT-M", consumed=7, day=(2026, 11, 25))]
     answer = supplies.ImportStock(pb.ImportStockRequest(rows=rows), timeout=TIMEOUT,
                                   metadata=metadata(MANAGER))
     assert answer.rows_written == 2 and not answer.rejected
     assert [line.sku for line in answer.proposals[0].lines] == ["CHG-CLOTH"]
-    assert sqlite_store.get_stock("ICU", "CHG-CLOTH").on_hand == 5
+    assert store.get_stock("ICU", "CHG-CLOTH").on_hand == 5
 
 
 def test_a_nurse_who_approves_for_no_unit_may_not_import_and_the_attempt_is_audited(
-    supplies, sqlite_store,  # noqa: ANN001
+    supplies, store,  # noqa: ANN001
 ) -> None:
     rows = [_row("CHG-CLOTH", counted=5)]
     error = refused(lambda: supplies.ImportStock(pb.ImportStockRequest(rows=rows),
                                                  timeout=TIMEOUT, metadata=metadata(NURSE)))
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "not an approver for ICU" in error.details()
-    assert sqlite_store.get_stock("ICU", "CHG-CLOTH").on_hand == 60
-    refusal = sqlite_store.audit_log()[-1]
+    assert store.get_stock("ICU", "CHG-CLOTH").on_hand == 60
+    refusal = store.audit_log()[-1]
     assert (refusal.action, refusal.outcome) == ("IMPORT", "REFUSED")
     assert refusal.actor.slack_user_id == "U_RN" and "ICU" in refusal.detail
 
 
 def test_an_icu_approver_may_not_import_rows_for_a_unit_they_do_not_approve_for(
-    supplies, sqlite_store,  # noqa: ANN001
+    supplies, store,  # noqa: ANN001
 ) -> None:
-    sqlite_store.set_stock(Stock("4W", "GLOVE-NIT-M", par=30, on_hand=25))
+    store.set_stock(Stock("4W", "GLOVE-NIT-M", par=30, on_hand=25))
     rows = [_row("CHG-CLOTH", counted=5), _row("GLOVE-NIT-M", counted=2, unit="4w")]
     error = refused(lambda: supplies.ImportStock(pb.ImportStockRequest(rows=rows),
                                                  timeout=TIMEOUT, metadata=metadata(MANAGER)))
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "not an approver for 4W" in error.details() and "ICU" not in error.details()
-    assert sqlite_store.get_stock("ICU", "CHG-CLOTH").on_hand == 60
-    assert sqlite_store.get_stock("4W", "GLOVE-NIT-M").on_hand == 25
+    assert store.get_stock("ICU", "CHG-CLOTH").on_hand == 60
+    assert store.get_stock("4W", "GLOVE-NIT-M").on_hand == 25
 
 
 def test_stock_status_lists_what_is_short_critical_first(supplies) -> None:  # noqa: ANN001

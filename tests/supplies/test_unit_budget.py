@@ -36,9 +36,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def supplies(sqlite_store: SuppliesStore, clock: Clock
+def supplies(store: SuppliesStore, clock: Clock
              ) -> Iterator[supplies_pb2_grpc.SuppliesServiceStub]:
-    server, port = create_server(store=sqlite_store, clock=clock)
+    server, port = create_server(store=store, clock=clock)
     server.start()
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         yield supplies_pb2_grpc.SuppliesServiceStub(channel)
@@ -100,10 +100,10 @@ def test_a_bad_unit_id_is_invalid_and_an_unknown_one_not_found(supplies) -> None
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-def test_a_unit_of_another_facility_counts_its_own_month(sqlite_store: SuppliesStore,  # noqa: ANN001
+def test_a_unit_of_another_facility_counts_its_own_month(store: SuppliesStore,  # noqa: ANN001
                                                          supplies, clock) -> None:
-    sqlite_store.add_unit(Unit("SDU", "Step-Down Unit", "C_SDU", "America/Denver", 500_000, "FR"))
-    assert sqlite_store.get_unit("SDU").facility_id == "FR"
+    store.add_unit(Unit("SDU", "Step-Down Unit", "C_SDU", "America/Denver", 500_000, "FR"))
+    assert store.get_unit("SDU").facility_id == "FR"
     # 23:30 on 30 November in Denver (06:30 UTC on 1 December): still November there.
     clock.now = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
     answer = budget(supplies, "SDU")
