@@ -548,16 +548,20 @@ class SuppliesStore:
                                        created_at=at)
                 session.add(proposal)
                 session.flush()
-            added = []
+            added = [] if opened else self._rearm_withdrawn(session, proposal.proposal_id,
+                                                            unit_id, new)
+            new = [line for line in new if normalise_sku(line.sku) not in added]
             try:
                 # All lines at once (a scan adds hundreds); one by one only after a clash.
                 with session.begin_nested():
-                    session.execute(insert(ProposalLineRow), [
-                        _line_values(proposal.proposal_id, unit_id, line) for line in new])
-                added = [normalise_sku(line.sku) for line in new]
+                    if new:
+                        session.execute(insert(ProposalLineRow), [
+                            _line_values(proposal.proposal_id, unit_id, line) for line in new])
+                added += [normalise_sku(line.sku) for line in new]
+                new = []
             except IntegrityError:
                 pass
-            for line in new if not added else ():
+            for line in new:
                 try:
                     with session.begin_nested():
                         session.execute(insert(ProposalLineRow),
@@ -579,6 +583,32 @@ class SuppliesStore:
                     reference=proposal_reference(proposal.proposal_id), unit_id=unit_id,
                     slack_channel_id=unit.slack_channel_id, at=at))
             return proposal.proposal_id
+
+    @staticmethod
+    def _rearm_withdrawn(session: Session, proposal_id: int, unit_id: str,
+                         lines: list[NewLine]) -> list[str]:
+        """Lines due again on a still-open proposal that withdrew them: open their rows again.
+
+        The proposal keeps one row per SKU (uq_proposal_lines_sku), so a fresh insert would
+        collide with the withdrawn row and the item would silently go unproposed.
+        """
+        wanted = {normalise_sku(line.sku): line for line in lines}
+        withdrawn = session.scalars(select(ProposalLineRow).where(
+            ProposalLineRow.proposal_id == proposal_id, ProposalLineRow.sku.in_(wanted),
+            ProposalLineRow.status == LINE_WITHDRAWN).with_for_update()).all()
+        rearmed = []
+        for row in withdrawn:
+            try:
+                with session.begin_nested():
+                    # Fresh figures and quantity: the position has moved since it was withdrawn.
+                    for name, value in _line_values(proposal_id, unit_id,
+                                                    wanted[row.sku]).items():
+                        setattr(row, name, value)
+                    session.flush()
+                rearmed.append(row.sku)
+            except IntegrityError:
+                continue  # a concurrent count proposed this location first
+        return rearmed
 
     def withdraw_lines(self, locations: Iterable[tuple[str, str]], *, at: datetime,
                        audit_actor: Actor) -> list[int]:
@@ -702,8 +732,12 @@ class SuppliesStore:
                     for line in open_lines:
                         line.status = LINE_DECIDED
                 detail = reason
+                order_id = ""
                 if outcome is ProposalState.APPROVED:
-                    detail = self._order(session, row, open_lines, at)
+                    order_id = self._order(session, row, open_lines, at)
+                    detail = f"{order_id}: {_lines_decided(open_lines)}"
+                elif outcome is ProposalState.REJECTED:
+                    detail = f"{_lines_decided(open_lines)}; reason: {reason}"
                 elif outcome is ProposalState.ESCALATED and escalated_to is not None:
                     detail = f"to {escalated_to.display_name}"
                 elif quantities:
@@ -719,7 +753,7 @@ class SuppliesStore:
                     # Not posted yet: the unit's channel, where its proposal.created goes.
                     slack_channel_id=row.slack_channel_id or _unit_channel(session, row.unit_id),
                     slack_message_ts=row.slack_message_ts or "",
-                    purchase_order_id=detail if outcome is ProposalState.APPROVED else "",
+                    purchase_order_id=order_id,
                     reason=reason if outcome is ProposalState.REJECTED else "",
                     escalated_to=escalated_to, edited=quantities))
         except _NotOpen:
@@ -983,6 +1017,13 @@ def _line_values(proposal_id: int, unit_id: str, line: NewLine) -> dict[str, obj
         lead_time_days=f.lead_time_days, lead_time_stddev_days=f.lead_time_stddev_days, z=f.z,
         safety_stock=f.safety_stock, fixed=f.fixed, history_days=f.history_days,
     )
+
+
+def _lines_decided(lines: Iterable[ProposalLineRow]) -> str:
+    """What a decision covered, for the audit log: each item and its quantity."""
+    # A surveyor asks what was ordered or turned down, not only which proposal number.
+    return ", ".join(f"{line.sku} x{line.quantity} ({line.item_name})"
+                     for line in sorted(lines, key=lambda line: line.sku)) or "no lines"
 
 
 def _audit_row(entry: AuditEntry) -> AuditRow:
