@@ -48,6 +48,7 @@ class BlockId(StrEnum):
     PROPOSAL_STATE = "proposal.state"
     PROPOSAL_ACTIONS = "proposal.actions"
     REJECT_REASON = "proposal.reject_reason"
+    REJECT_SNOOZE = "proposal.reject_snooze"
     # One number input per line in the edit modal: "proposal.edit_quantity.<SKU>".
     EDIT_QUANTITY = "proposal.edit_quantity"
 
@@ -71,6 +72,8 @@ class ActionId(StrEnum):
     APPROVE_PROPOSAL = "proposal.approve"
     REJECT_PROPOSAL = "proposal.reject"
     REJECT_REASON_INPUT = "proposal.reject_reason_input"
+    # How many days a rejection holds before the items may be proposed again (value: days).
+    REJECT_SNOOZE_INPUT = "proposal.reject_snooze_input"
     EDIT_QUANTITIES = "proposal.edit"
     EDIT_QUANTITY_INPUT = "proposal.edit_quantity_input"
     # An educator or unit manager decides a certification renewal (value: renewal id).

@@ -13,9 +13,11 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
+    Option,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -32,6 +34,11 @@ STATE_WORDS = {
     supplies_pb2.PROPOSAL_STATE_REJECTED: "Rejected",
     supplies_pb2.PROPOSAL_STATE_WITHDRAWN: "Withdrawn — stock recovered before a decision",
 }
+
+
+# How long a rejection may hold, as offered in the reject modal; the service's default is a week.
+SNOOZE_CHOICES = ((1, "1 day"), (3, "3 days"), (7, "7 days"), (14, "14 days"), (30, "30 days"))
+DEFAULT_SNOOZE_DAYS = 7
 
 
 def money(cents: int) -> str:
@@ -212,7 +219,15 @@ def proposal_state_text(proposal: supplies_pb2.Proposal) -> str:
         text += f" · purchase order {proposal.purchase_order_id}"
     if proposal.rejection_reason:
         text += f"\nReason: {proposal.rejection_reason}"
+    if state == supplies_pb2.PROPOSAL_STATE_REJECTED and proposal.HasField("held_until"):
+        text += f"\n{held_text(proposal)}"
     return text
+
+
+def held_text(proposal: supplies_pb2.Proposal) -> str:
+    """What a rejection holds off: no new proposal for these items while their count stands."""
+    return (f"I won't propose these items again until the count changes or until "
+            f"{_when(proposal.held_until)}.")
 
 
 def proposal_blocks(proposal: supplies_pb2.Proposal) -> list[Block]:
@@ -267,7 +282,8 @@ def decision_text(proposal: supplies_pb2.Proposal) -> str:
         return f":white_check_mark: Approved by {who}{when} — {money(proposal.total_cents)}" \
             f"{order}."
     if state == supplies_pb2.PROPOSAL_STATE_REJECTED:
-        return f":x: Rejected by {who}{when}. Reason: {proposal.rejection_reason}"
+        held = f"\n{held_text(proposal)}" if proposal.HasField("held_until") else ""
+        return f":x: Rejected by {who}{when}. Reason: {proposal.rejection_reason}{held}"
     if state == supplies_pb2.PROPOSAL_STATE_ESCALATED:
         clicker = who if _named(proposal.decided_by) else "An approver"
         return (f":arrow_up: {clicker} approved{when}, but {money(proposal.total_cents)} is "
@@ -278,7 +294,9 @@ def decision_text(proposal: supplies_pb2.Proposal) -> str:
 # ---- reject with a reason ---------------------------------------------------------------------
 
 def reject_modal(proposal_id: str) -> View:
-    """A modal asking for the reason, which the service requires; carries the proposal id."""
+    """A modal asking for the reason, which the service requires, and how long the rejection
+    holds; carries the proposal id."""
+    snooze_options = [Option(value=str(days), text=label) for days, label in SNOOZE_CHOICES]
     return View(
         type="modal",
         callback_id=CallbackId.REJECT_PROPOSAL,
@@ -291,6 +309,14 @@ def reject_modal(proposal_id: str) -> View:
             label=PlainTextObject(text="Reason (posted in the proposal's thread)"),
             element=PlainTextInputElement(action_id=ActionId.REJECT_REASON_INPUT,
                                           multiline=True, max_length=500),
+        ), InputBlock(
+            block_id=BlockId.REJECT_SNOOZE,
+            label=PlainTextObject(text="Don't propose these items again for"),
+            hint=PlainTextObject(text="Unless a count or a delivery changes their stock first."),
+            element=StaticSelectElement(
+                action_id=ActionId.REJECT_SNOOZE_INPUT, options=snooze_options,
+                initial_option=next(o for o in snooze_options
+                                    if o.value == str(DEFAULT_SNOOZE_DAYS))),
         )],
     )
 

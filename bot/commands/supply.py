@@ -206,12 +206,15 @@ async def reject(ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient
 async def reject_submitted(ack: AsyncAck, body: dict, view: dict, context: dict,
                            client: AsyncWebClient) -> None:
     """DecideProposal(reject, reason); a refusal is shown on the modal's reason field."""
-    reason = (view["state"]["values"].get(BlockId.REJECT_REASON, {})
+    values = view["state"]["values"]
+    reason = (values.get(BlockId.REJECT_REASON, {})
               .get(ActionId.REJECT_REASON_INPUT, {}).get("value") or "")
+    snooze = ((values.get(BlockId.REJECT_SNOOZE, {}).get(ActionId.REJECT_SNOOZE_INPUT, {})
+               .get("selected_option") or {}).get("value") or "0")
     supplies: SuppliesClient = context["supplies"]
     request = supplies_pb2.DecideProposalRequest(
         proposal_id=view.get("private_metadata", ""), decision=supplies_pb2.DECISION_REJECT,
-        reason=reason)
+        reason=reason, snooze_days=int(snooze) if snooze.isdigit() else 0)
     try:
         # The modal's id is unique per opening: a retried submission decides nothing twice.
         proposal = await supplies.decide_proposal(request,

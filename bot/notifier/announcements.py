@@ -173,6 +173,8 @@ def proposal_decided(payload: Mapping[str, Any]) -> Post | None:
         stamp = Timestamp()
         stamp.FromDatetime(datetime.fromisoformat(payload["decided_at"]))
         proposal.decided_at.CopyFrom(stamp)
+    if payload.get("held_until"):
+        proposal.held_until.FromDatetime(datetime.fromisoformat(payload["held_until"]))
     return Post(text=decision_text(proposal), **thread)
 
 

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.supplies.model import Item, ReorderFigures, Stock
+from services.supplies.model import Item, RejectionHold, ReorderFigures, Stock
 
 DEFAULT_WINDOW_DAYS = 90
 # A unit set up without its opening day: a count or use dated before this is a slip of the year
 # (1925 for 2025), not history of a unit that uses ClinOps.
 EARLIEST_STOCK_DAY = date(1950, 1, 1)
+# A rejection holds this long unless the manager picks otherwise (issue 16 §5): long enough that
+# the hourly scan does not ask again, short enough that a real shortage comes back within a week.
+DEFAULT_SNOOZE_DAYS, MAX_SNOOZE_DAYS = 7, 90
 DAYS_PER_YEAR = 365
 # Float noise must not turn 12.000000001 into 13 when rounding up to whole units.
 _ROUNDING_SLACK = 1e-9
@@ -148,6 +151,12 @@ def needs_reorder(stock: Stock, reorder_point: int) -> bool:
 def rearmed(stock: Stock, reorder_point: int) -> bool:
     """Stock back above ROP: an undecided line for it is withdrawn and the next dip alerts again."""
     return stock.position > reorder_point
+
+
+def held(hold: RejectionHold | None, stock: Stock, now: datetime) -> bool:
+    """A rejected location stays quiet until a count or receipt moves its position, or its
+    snooze ends: the manager said no to this position, not to the item forever."""
+    return hold is not None and stock.position == hold.position and now < hold.held_until
 
 
 def order_quantity(item: Item, stock: Stock, figures: ReorderFigures) -> int:

@@ -177,6 +177,8 @@ class Proposal:
     month_to_date_spend_cents: int = 0
     monthly_budget_cents: int = 0
     unit_slack_channel_id: str = ""
+    # Rejected: its items are not proposed again before this, unless their position changes.
+    held_until: datetime | None = None
 
     @property
     def total_cents(self) -> int:
@@ -185,6 +187,16 @@ class Proposal:
     @property
     def reference(self) -> str:
         return proposal_reference(self.proposal_id)
+
+
+@dataclass(frozen=True)
+class RejectionHold:
+    """A rejected location: quiet while its inventory position stays `position`, until then."""
+
+    sku: str
+    proposal_id: int
+    position: int
+    held_until: datetime
 
 
 @dataclass(frozen=True)

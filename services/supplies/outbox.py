@@ -6,9 +6,9 @@ buttons to the unit's channel and records the post's ts through SetProposalMessa
 
 Kind `proposal.decided` (approved, rejected, escalated or quantities edited): the payload holds
 what the line in the proposal's thread says — the proposal's reference, channel and post ts, the
-new state, who decided and when, the total, the purchase order or the reason, who is asked next,
-and for an edit the edited lines. The relay runs in the supplies process when CLINOPS_REDIS_URL
-is set.
+new state, who decided and when, the total, the purchase order or the reason (with how long a
+rejection holds), who is asked next, and for an edit the edited lines. The relay runs in the
+supplies process when CLINOPS_REDIS_URL is set.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def proposal_decided(*, reference: str, unit_id: str, decision: str, state: str,
                      at: datetime, total_cents: int, slack_channel_id: str,
                      slack_message_ts: str, purchase_order_id: str = "", reason: str = "",
                      escalated_to: Approver | None = None,
-                     edited: Mapping[str, int] | None = None) -> Event:
+                     edited: Mapping[str, int] | None = None,
+                     held_until: datetime | None = None) -> Event:
     """A decision on a proposal: its thread in the unit channel says who decided what."""
     return Event(kind="proposal.decided", service=SERVICE, occurred_at=at, payload={
         "proposal_id": reference, "unit_id": unit_id, "decision": decision, "state": state,
@@ -70,6 +71,8 @@ def proposal_decided(*, reference: str, unit_id: str, decision: str, state: str,
                                 escalated_to.display_name) if escalated_to else None,
         "edited": [{"sku": sku, "quantity": quantity}
                    for sku, quantity in sorted((edited or {}).items())],
+        # A rejection: not proposed again before this unless a count or receipt moves stock.
+        "held_until": held_until.astimezone(UTC).isoformat() if held_until else "",
     })
 
 

@@ -167,6 +167,8 @@ def proposal_message(proposal: Proposal) -> supplies_pb2.Proposal:
     )
     if proposal.decided_by is not None:
         message.decided_by.CopyFrom(_actor(proposal.decided_by))
+    if proposal.held_until is not None:
+        message.held_until.CopyFrom(_timestamp(proposal.held_until))
     if proposal.decided_at is not None:
         message.decided_at.CopyFrom(_timestamp(proposal.decided_at))
     if proposal.escalated_to is not None:
@@ -256,7 +258,7 @@ class SuppliesServicer(supplies_pb2_grpc.SuppliesServiceServicer):
                 proposal_id=request.proposal_id, decision=_DECISIONS.get(request.decision),
                 reason=request.reason, edits=[(e.sku, e.quantity) for e in request.edits],
                 slack_channel_id=request.slack_channel_id,
-                slack_message_ts=request.slack_message_ts,
+                slack_message_ts=request.slack_message_ts, snooze_days=request.snooze_days,
                 caller=_caller(context), idempotency_key=_idempotency_key(context),
                 store=self.store, clock=self.clock)
             if proposal.purchase_order_id and self.order_placed is not None:

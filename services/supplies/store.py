@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import BigInteger, Engine, cast, func, insert, select, update
+from sqlalchemy import BigInteger, Engine, cast, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,7 @@ from services.supplies.model import (
     ProposalState,
     PurchaseOrder,
     Receiver,
+    RejectionHold,
     ReorderFigures,
     Stock,
     StockRow,
@@ -61,6 +62,7 @@ from services.supplies.tables import (
     PurchaseOrderLineRow,
     PurchaseOrderRow,
     ReceiverRow,
+    RejectionHoldRow,
     UnitRow,
 )
 from services.supplies.tables import StockRow as StockTableRow
@@ -169,6 +171,7 @@ def _proposal(row: ProposalRow) -> Proposal:
                            row.escalated_to_name) if escalated else None,
         slack_channel_id=row.slack_channel_id, slack_message_ts=row.slack_message_ts,
         purchase_order_id=order_number(row.order.order_id) if row.order else "",
+        held_until=row.held_until,
     )
 
 
@@ -512,6 +515,14 @@ class SuppliesStore:
         with self._session() as session:
             return {(u, s) for u, s in session.execute(query)}
 
+    def rejection_holds(self, unit_id: str) -> dict[str, RejectionHold]:
+        """Per SKU, the unit's rejected locations not proposed again since."""
+        with self._session() as session:
+            rows = session.scalars(select(RejectionHoldRow).where(
+                RejectionHoldRow.unit_id == normalise_unit_id(unit_id)))
+            return {r.sku: RejectionHold(r.sku, r.proposal_id, r.position, r.held_until)
+                    for r in rows}
+
     def propose(self, unit_id: str, lines: Iterable[NewLine], *, at: datetime,
                 audit_actor: Actor) -> int | None:
         """Put lines on the unit's open proposal (opening one if needed); returns its id.
@@ -573,6 +584,9 @@ class SuppliesStore:
                 if opened:
                     session.delete(proposal)
                 return None
+            # Proposed again (the hold lapsed): an old rejection no longer speaks for them.
+            session.execute(delete(RejectionHoldRow).where(
+                RejectionHoldRow.unit_id == unit_id, RejectionHoldRow.sku.in_(added)))
             session.add(_audit_row(AuditEntry(
                 at, actor, "PROPOSE", proposal_reference(proposal.proposal_id),
                 "OPENED" if opened else "EXTENDED", "lines: " + ", ".join(added))))
@@ -682,6 +696,7 @@ class SuppliesStore:
         escalated_to: Approver | None = None,
         quantities: Mapping[str, int] | None = None,
         expected_total_cents: int | None = None,
+        held_until: datetime | None = None,
     ) -> Proposal:
         """Apply one decision atomically; AlreadyDecided when the proposal is no longer open.
 
@@ -699,6 +714,8 @@ class SuppliesStore:
                                   decided_by_user=actor.slack_user_id,
                                   decided_by_staff=actor.staff_id,
                                   decided_by_name=actor.display_name, rejection_reason=reason)
+                if outcome is ProposalState.REJECTED:
+                    values.update(held_until=held_until)
                 if escalated_to is not None:
                     values.update(escalated_to_team=escalated_to.slack_team_id,
                                   escalated_to_user=escalated_to.slack_user_id,
@@ -738,6 +755,9 @@ class SuppliesStore:
                     detail = f"{order_id}: {_lines_decided(open_lines)}"
                 elif outcome is ProposalState.REJECTED:
                     detail = f"{_lines_decided(open_lines)}; reason: {reason}"
+                    if held_until is not None:
+                        _hold(session, row, open_lines, held_until)
+                        detail += f"; held until {held_until.isoformat()}"
                 elif outcome is ProposalState.ESCALATED and escalated_to is not None:
                     detail = f"to {escalated_to.display_name}"
                 elif quantities:
@@ -755,7 +775,8 @@ class SuppliesStore:
                     slack_message_ts=row.slack_message_ts or "",
                     purchase_order_id=order_id,
                     reason=reason if outcome is ProposalState.REJECTED else "",
-                    escalated_to=escalated_to, edited=quantities))
+                    escalated_to=escalated_to, edited=quantities,
+                    held_until=held_until if outcome is ProposalState.REJECTED else None))
         except _NotOpen:
             raise self._not_open(proposal_id) from None
         except IntegrityError as error:
@@ -1019,6 +1040,19 @@ def _line_values(proposal_id: int, unit_id: str, line: NewLine) -> dict[str, obj
     )
 
 
+def _hold(session: Session, row: ProposalRow, lines: list[ProposalLineRow],
+          held_until: datetime) -> None:
+    """Remember each rejected location's position now: the scan stays quiet while it holds."""
+    positions = dict(session.execute(select(
+        StockTableRow.sku, StockTableRow.on_hand + StockTableRow.on_order).where(
+        StockTableRow.unit_id == row.unit_id,
+        StockTableRow.sku.in_([line.sku for line in lines]))).all())
+    for line in lines:
+        session.merge(RejectionHoldRow(
+            unit_id=row.unit_id, sku=line.sku, proposal_id=row.proposal_id,
+            position=positions.get(line.sku, line.inventory_position), held_until=held_until))
+
+
 def _lines_decided(lines: Iterable[ProposalLineRow]) -> str:
     """What a decision covered, for the audit log: each item and its quantity."""
     # A surveyor asks what was ordered or turned down, not only which proposal number.
@@ -1030,4 +1064,4 @@ def _audit_row(entry: AuditEntry) -> AuditRow:
     return AuditRow(at=entry.at, slack_team_id=entry.actor.slack_team_id,
                     slack_user_id=entry.actor.slack_user_id, staff_id=entry.actor.staff_id,
                     action=entry.action, subject=entry.subject[:128], outcome=entry.outcome,
-                    detail=entry.detail[:1000])
+                    detail=entry.detail)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, String, TypeDecorator
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -106,6 +106,8 @@ class ProposalRow(Base):
     escalated_to_name: Mapped[str] = mapped_column(String(128), default="")
     slack_channel_id: Mapped[str] = mapped_column(String(32), default="")
     slack_message_ts: Mapped[str] = mapped_column(String(32), default="")
+    # A rejection's snooze: its items are not proposed again before this (or a position change).
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     lines: Mapped[list[ProposalLineRow]] = relationship(
         order_by="ProposalLineRow.line_id", lazy="selectin", back_populates="proposal"
     )
@@ -135,6 +137,17 @@ class ProposalLineRow(Base):
     fixed: Mapped[bool]
     history_days: Mapped[int]
     proposal: Mapped[ProposalRow] = relationship(back_populates="lines")
+
+
+class RejectionHoldRow(Base):
+    """A location whose line was rejected: quiet while its position stays put, until a date."""
+
+    __tablename__ = "rejection_holds"
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.unit_id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("items.sku"), primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.proposal_id"))
+    position: Mapped[int]
+    held_until: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class DecisionRow(Base):
@@ -207,4 +220,4 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str] = mapped_column(String(128))
     outcome: Mapped[str] = mapped_column(String(32))
-    detail: Mapped[str] = mapped_column(String(1000), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")

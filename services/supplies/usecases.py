@@ -170,6 +170,7 @@ def _reconcile(store: Store, levels: Sequence[StockLevel], *, actor: Actor,
         by_unit.setdefault(level.stock.unit_id, []).append(level)
     for unit_id, unit_levels in sorted(by_unit.items()):
         open_lines = store.open_line_skus(unit_id)
+        holds = store.rejection_holds(unit_id)
         recovered = [(unit_id, lv.stock.sku) for lv in unit_levels
                      if (unit_id, lv.stock.sku) in open_lines
                      and domain.rearmed(lv.stock, lv.reorder_point)]
@@ -182,6 +183,7 @@ def _reconcile(store: Store, levels: Sequence[StockLevel], *, actor: Actor,
             for lv in unit_levels
             if (unit_id, lv.stock.sku) not in open_lines
             and domain.needs_reorder(lv.stock, lv.reorder_point)
+            and not domain.held(holds.get(lv.stock.sku), lv.stock, now)
         ]
         proposal_id = store.propose(unit_id, wanted, at=now, audit_actor=actor) if wanted \
             else None
@@ -416,6 +418,17 @@ def _already(proposal: Proposal) -> AlreadyDecided:
                           state=proposal.state.value, decided_by=who)
 
 
+def check_snooze_days(decision: Decision, snooze_days: int) -> int:
+    """Days a rejection holds (0: the default week); only a rejection is snoozed."""
+    if not snooze_days:
+        return domain.DEFAULT_SNOOZE_DAYS
+    if decision is not Decision.REJECT:
+        raise InvalidInput({"snooze_days": "only with a rejection"})
+    if not 1 <= snooze_days <= domain.MAX_SNOOZE_DAYS:
+        raise InvalidInput({"snooze_days": f"1-{domain.MAX_SNOOZE_DAYS} days"})
+    return snooze_days
+
+
 def _check_decision(decision: Decision | None, reason: str,
                     edits: Sequence[tuple[str, int]]) -> tuple[Decision, str, dict[str, int]]:
     if decision is None:
@@ -463,6 +476,7 @@ def decide_proposal(
     edits: Sequence[tuple[str, int]] = (),
     slack_channel_id: str = "",
     slack_message_ts: str = "",
+    snooze_days: int = 0,
     caller: Actor,
     idempotency_key: str = "",
     store: Store,
@@ -475,9 +489,11 @@ def decide_proposal(
     error). Exactly one decision wins: the store's conditional UPDATE and unique keys decide, so
     double clicks, concurrent approvers and a retried call with the same idempotency key all end
     in one decision and one purchase order; the others get AlreadyDecided or the first result.
+    A rejection holds its items for `snooze_days` (0: a week) unless their position changes.
     """
     number = _proposal_number(proposal_id, slack_channel_id, slack_message_ts, store)
     decision, reason, quantities = _check_decision(decision, reason, edits)
+    snooze = check_snooze_days(decision, snooze_days)
     caller = _identified(caller)
     key = idempotency_key.strip()[:128]
     if key and (first := store.proposal_for_key(key)) is not None:
@@ -485,7 +501,7 @@ def decide_proposal(
     for _attempt in range(3):
         try:
             return _decide_once(number, decision, reason, quantities, caller, key, store,
-                                clock())
+                                clock(), snooze)
         except ProposalChanged:
             continue  # a count changed the lines under us: check authority again
         except (AlreadyDecided, IdempotencyKeyUsed):
@@ -496,7 +512,8 @@ def decide_proposal(
 
 
 def _decide_once(number: int, decision: Decision, reason: str, quantities: dict[str, int],
-                 caller: Actor, key: str, store: Store, now: datetime) -> Proposal:
+                 caller: Actor, key: str, store: Store, now: datetime,
+                 snooze_days: int = domain.DEFAULT_SNOOZE_DAYS) -> Proposal:
     proposal = store.get_proposal(number)
     subject = proposal.reference
     chain = store.approvers(proposal.unit_id)
@@ -520,7 +537,8 @@ def _decide_once(number: int, decision: Decision, reason: str, quantities: dict[
         raise InvalidInput({f"edits[{n}].sku": f"{unknown[0]} is not on {subject}"})
     if decision is Decision.REJECT:
         return _store_decision(store, number, decision, ProposalState.REJECTED, actor, now,
-                               key, reason=reason)
+                               key, reason=reason,
+                               held_until=now + timedelta(days=snooze_days))
     if decision is Decision.EDIT_QUANTITIES:
         packs = {line.sku: store.get_item(line.sku).pack_size for line in proposal.lines}
         rounded = {sku: domain.round_up_to_pack(q, packs[sku]) for sku, q in quantities.items()}

@@ -189,10 +189,15 @@ def test_the_reject_modal_requires_a_reason_and_carries_the_proposal_id() -> Non
     view = reject_modal("RP-00001").to_dict()
     assert view["callback_id"] == CallbackId.REJECT_PROPOSAL
     assert view["private_metadata"] == "RP-00001"
-    [reason] = view["blocks"]
+    [reason, snooze] = view["blocks"]
     assert reason["type"] == "input" and reason["block_id"] == BlockId.REJECT_REASON
     assert not reason.get("optional", False)
     assert reason["element"]["action_id"] == ActionId.REJECT_REASON_INPUT
+    # The manager picks how long the rejection holds; a week unless they choose otherwise.
+    assert snooze["block_id"] == BlockId.REJECT_SNOOZE
+    assert snooze["element"]["action_id"] == ActionId.REJECT_SNOOZE_INPUT
+    assert [o["value"] for o in snooze["element"]["options"]] == ["1", "3", "7", "14", "30"]
+    assert snooze["element"]["initial_option"]["value"] == "7"
 
 
 def test_supply_parses_status_and_count_in_any_case() -> None:

@@ -9,7 +9,7 @@ import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
@@ -122,15 +122,22 @@ class SupplyBot:
         assert await self.post(body) == 200
         return name
 
-    async def submit_reject(self, user: SlackUser, view: dict, reason: str) -> tuple[int, str]:
+    async def submit_reject(self, user: SlackUser, view: dict, reason: str,
+                            snooze_days: int | None = None) -> tuple[int, str]:
+        values: dict = {BlockId.REJECT_REASON: {
+            ActionId.REJECT_REASON_INPUT: {"type": "plain_text_input", "value": reason}}}
+        if snooze_days is not None:
+            values[BlockId.REJECT_SNOOZE] = {ActionId.REJECT_SNOOZE_INPUT: {
+                "type": "static_select", "selected_option": {
+                    "text": {"type": "plain_text", "text": f"{snooze_days} days"},
+                    "value": str(snooze_days)}}}
         payload = {
             "type": "view_submission",
             "team": {"id": user.team_id, "domain": "clinops-demo"},
             "user": {"id": user.user_id, "username": user.user_name, "team_id": user.team_id},
             "api_app_id": "A0CLINOPS",
             "trigger_id": "1.2.3",
-            "view": {**view, "state": {"values": {BlockId.REJECT_REASON: {
-                ActionId.REJECT_REASON_INPUT: {"type": "plain_text_input", "value": reason}}}}},
+            "view": {**view, "state": {"values": values}},
         }
         body = urlencode({"payload": json.dumps(payload)})
         headers = signed_headers(body, SIGNING_SECRET, int(time.time()))
@@ -290,12 +297,18 @@ async def test_reject_asks_for_a_reason_in_a_modal_and_the_reason_goes_in_the_th
     view = {**(json.loads(view) if isinstance(view, str) else view), "id": "V0REJECT1"}
     assert view["callback_id"] == CallbackId.REJECT_PROPOSAL
     assert view["private_metadata"] == "RP-00001"
-    status, body = await supply_bot.submit_reject(denise, view, "CHG is on the cart today")
+    status, body = await supply_bot.submit_reject(denise, view, "CHG is on the cart today",
+                                                  snooze_days=3)
     assert status == 200 and body == ""
     [thread] = thread_posts(supply_bot.slack)
     assert thread.body["text"].startswith(":x: Rejected by <@U0ICU001> (Denise Okafor) at ")
-    assert thread.body["text"].endswith("Reason: CHG is on the cart today")
-    assert supplies_store.get_proposal(1).rejection_reason == "CHG is on the cart today"
+    rejected = supplies_store.get_proposal(1)
+    assert rejected.rejection_reason == "CHG is on the cart today"
+    # The snooze Denise picked in the modal holds the items, and the thread says until when.
+    assert rejected.held_until == rejected.decided_at + timedelta(days=3)
+    assert thread.body["text"].endswith(
+        "Reason: CHG is on the cart today\nI won't propose these items again until the count "
+        f"changes or until {rejected.held_until:%Y-%m-%d %H:%M} UTC.")
 
 
 async def test_a_nurse_submitting_the_reject_modal_sees_the_refusal_on_the_reason_field(

@@ -100,7 +100,8 @@ def test_a_refused_decision_writes_no_event(supplies_store, hospital):
     [event] = pending_events(supplies_store.engine, OUTBOX)
     assert announcement(event).text == (  # type: ignore[union-attr]
         ":x: Rejected by <@U0ICU001> (Denise Okafor) at 2026-11-26 18:30 UTC. "
-        "Reason: on the cart today")
+        "Reason: on the cart today\nI won't propose these items again until the count changes "
+        "or until 2026-12-03 18:30 UTC.")
 
 
 def test_an_edit_and_an_escalation_each_say_so_in_the_thread(sqlite_supplies, hospital):
@@ -176,4 +177,5 @@ async def test_decisions_made_while_redis_is_down_are_posted_once_when_it_return
         await bot.run_once()
     texts = [c.body["text"] for c in slack.calls("chat.postMessage")]
     assert texts == [":x: Rejected by <@U0ICU001> (Denise Okafor) at 2026-11-26 18:30 UTC. "
-                     "Reason: on the cart today"]
+                     "Reason: on the cart today\nI won't propose these items again until the "
+                     "count changes or until 2026-12-03 18:30 UTC."]

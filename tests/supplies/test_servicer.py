@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, timedelta
 
 import grpc
 import pytest
@@ -147,6 +148,18 @@ def test_a_rejection_needs_a_reason_and_keeps_it(supplies) -> None:  # noqa: ANN
     assert rejected.rejection_reason == "central supply is sending a cart"
     error = refused(lambda: decide(supplies, proposal_id, MANAGER, decision=pb.DECISION_APPROVE))
     assert "already rejected by Denise Okafor" in error.details()
+
+
+def test_a_rejection_says_how_long_it_holds_and_the_scan_keeps_quiet(supplies) -> None:  # noqa: ANN001
+    proposal_id = count(supplies, "CHG-CLOTH", 20).proposal.proposal_id
+    error = refused(lambda: decide(supplies, proposal_id, MANAGER, decision=pb.DECISION_REJECT,
+                                   reason="cart coming", snooze_days=120))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert rpc.field_violations(error) == {"snooze_days": "1-90 days"}
+    rejected = decide(supplies, proposal_id, MANAGER, decision=pb.DECISION_REJECT,
+                      reason="cart coming", snooze_days=3)
+    assert rejected.held_until.ToDatetime(tzinfo=UTC) == NOW + timedelta(days=3)
+    assert not supplies.ScanReorders(pb.ScanReordersRequest(), timeout=TIMEOUT).proposals
 
 
 def test_editing_quantities_rounds_to_packs_then_approval_uses_them(supplies) -> None:  # noqa: ANN001
