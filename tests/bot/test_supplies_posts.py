@@ -5,9 +5,8 @@ supplies server (demo hospital, port 0) and the Slack stand-in."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import grpc
 import pytest
@@ -38,8 +37,8 @@ CHANNELS = {unit.unit_id: unit.slack_channel_id for unit in HOSPITAL.units}
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SuppliesStore]:
-    url = f"sqlite:///{tmp_path / 'supplies.db'}"
+def store(new_database: Callable[[str], str]) -> Iterator[SuppliesStore]:
+    url = new_database("supplies")
     migrate(url)
     opened = SuppliesStore.open(url)
     seed_demo(opened, HOSPITAL)

@@ -9,7 +9,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -27,6 +26,7 @@ from services.staffing import outbox as staffing_outbox
 from services.staffing.seed import seed_demo
 from services.staffing.server import create_server
 from services.staffing.store import StaffingStore, migrate
+from tests.conftest import Prepare, demo_database
 from tests.e2e.outbox_delivery import Announcer
 
 SIGNING_SECRET = "e2e-signing-secret"
@@ -52,11 +52,10 @@ def hospital():
 
 
 @pytest.fixture
-def staffing(tmp_path: Path, hospital) -> Iterator[Staffing]:
-    url = f"sqlite:///{tmp_path / 'staffing.db'}"
-    migrate(url)
+def staffing(prepared_database: Prepare, hospital) -> Iterator[Staffing]:
+    url = demo_database(prepared_database, "staffing", migrate, StaffingStore.open, seed_demo,
+                        hospital)
     store = StaffingStore.open(url)
-    seed_demo(store, hospital)
     server, port = create_server(store=store, clock=fixed_clock(NOW))
     server.start()
     yield Staffing(server, port)

@@ -9,7 +9,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -26,6 +25,7 @@ from clinops.slack_standin import SlackStandIn
 from services.training.seed import seed_demo
 from services.training.server import create_server
 from services.training.store import TrainingStore, migrate
+from tests.conftest import Prepare, demo_database
 
 SIGNING_SECRET = "certs-e2e-signing-secret"
 # 10:30 in San Francisco on the demo hospital's "today" (the `hospital` fixture's 2026-11-26).
@@ -33,11 +33,10 @@ NOW = datetime(2026, 11, 26, 18, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def training_port(tmp_path: Path, hospital) -> Iterator[int]:
-    url = f"sqlite:///{tmp_path / 'training.db'}"
-    migrate(url)
+def training_port(prepared_database: Prepare, hospital) -> Iterator[int]:
+    url = demo_database(prepared_database, "training", migrate, TrainingStore.open, seed_demo,
+                        hospital)
     store = TrainingStore.open(url)
-    seed_demo(store, hospital)
     server, port = create_server(store=store, clock=fixed_clock(NOW))
     server.start()
     yield port

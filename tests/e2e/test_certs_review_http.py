@@ -13,7 +13,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
@@ -40,6 +39,7 @@ from services.training.outbox import relay
 from services.training.seed import seed_demo
 from services.training.server import create_server
 from services.training.store import TrainingStore, migrate
+from tests.conftest import Prepare, demo_database
 from tests.e2e.outbox_delivery import deliver_outbox
 
 SIGNING_SECRET = "certs-review-e2e-signing-secret"
@@ -49,11 +49,10 @@ RENEWED = date(2028, 11, 30)
 
 
 @pytest.fixture
-def training_store(tmp_path: Path, hospital) -> Iterator[TrainingStore]:
-    url = f"sqlite:///{tmp_path / 'training.db'}"
-    migrate(url)
+def training_store(prepared_database: Prepare, hospital) -> Iterator[TrainingStore]:
+    url = demo_database(prepared_database, "training", migrate, TrainingStore.open, seed_demo,
+                        hospital)
     store = TrainingStore.open(url)
-    seed_demo(store, hospital)
     yield store
     store.close()
 

@@ -7,7 +7,6 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent import futures
-from pathlib import Path
 from urllib.parse import urlencode
 
 import grpc
@@ -29,6 +28,7 @@ from clinops.training.v1 import training_pb2, training_pb2_grpc
 from services.staffing.seed import seed_demo
 from services.staffing.server import create_server
 from services.staffing.store import StaffingStore, migrate
+from tests.conftest import Prepare, demo_database
 from tests.e2e.conftest import NOW, SIGNING_SECRET, Staffing
 
 
@@ -50,7 +50,7 @@ class FakeTraining(training_pb2_grpc.TrainingServiceServicer):
 
 
 @pytest.fixture
-def staffing(tmp_path: Path, hospital) -> Iterator[Staffing]:
+def staffing(prepared_database: Prepare, hospital) -> Iterator[Staffing]:
     """The demo hospital's staffing service asking a fake training service about certificates."""
     derek = next(s for s in hospital.staff if s.display_name == "Derek Lindqvist")
     training = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
@@ -58,10 +58,9 @@ def staffing(tmp_path: Path, hospital) -> Iterator[Staffing]:
         FakeTraining({derek.staff_id: "ACLS"}), training)
     training_port = training.add_insecure_port("127.0.0.1:0")
     training.start()
-    url = f"sqlite:///{tmp_path / 'staffing.db'}"
-    migrate(url)
+    url = demo_database(prepared_database, "staffing", migrate, StaffingStore.open, seed_demo,
+                        hospital)
     store = StaffingStore.open(url)
-    seed_demo(store, hospital)
     server, port = create_server(store=store, clock=fixed_clock(NOW),
                                  training_target=f"127.0.0.1:{training_port}")
     server.start()

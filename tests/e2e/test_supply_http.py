@@ -10,7 +10,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import aiohttp
@@ -37,6 +36,7 @@ from services.supplies.outbox import relay
 from services.supplies.seed import seed_demo
 from services.supplies.server import create_server
 from services.supplies.store import SuppliesStore, migrate
+from tests.conftest import Prepare, demo_database
 from tests.e2e.outbox_delivery import Announcer
 
 SIGNING_SECRET = "e2e-supply-signing-secret"
@@ -46,11 +46,10 @@ NOW = datetime(2026, 11, 26, 18, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def supplies_store(tmp_path: Path, hospital) -> Iterator[SuppliesStore]:
-    url = f"sqlite:///{tmp_path / 'supplies.db'}"
-    migrate(url)
+def supplies_store(prepared_database: Prepare, hospital) -> Iterator[SuppliesStore]:
+    url = demo_database(prepared_database, "supplies", migrate, SuppliesStore.open, seed_demo,
+                        hospital)
     store = SuppliesStore.open(url)
-    seed_demo(store, hospital)
     yield store
     store.close()
 

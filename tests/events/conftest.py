@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 import redis
@@ -60,15 +59,6 @@ def staffing_store(database_url: str, hospital) -> Iterator[StaffingStore]:
     yield store
     store.close()
 
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path, hospital) -> Iterator[StaffingStore]:
-    url = f"sqlite:///{tmp_path / 'staffing.db'}"
-    migrate(url)
-    store = StaffingStore.open(url)
-    seed_demo(store, hospital)
-    yield store
-    store.close()
 
 
 @pytest.fixture

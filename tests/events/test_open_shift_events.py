@@ -43,8 +43,8 @@ def report_icu_night(store, hospital, slots: int = 2):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-async def staffing_client(sqlite_store) -> AsyncIterator[StaffingClient]:
-    server, port = create_server(store=sqlite_store, clock=fixed_clock(NOW))
+async def staffing_client(staffing_store) -> AsyncIterator[StaffingClient]:
+    server, port = create_server(store=staffing_store, clock=fixed_clock(NOW))
     server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     yield StaffingClient(staffing_pb2_grpc.StaffingServiceStub(channel), deadline_seconds=2.0)
@@ -62,9 +62,9 @@ def notifier_for(store, slack, staffing: StaffingClient) -> tuple[Notifier, obje
 
 
 def test_report_gap_commits_the_posted_event_with_the_shift_and_its_reporter(
-        sqlite_store, hospital):
-    opened = report_icu_night(sqlite_store, hospital)
-    [event] = pending_events(sqlite_store.engine, OUTBOX)
+        staffing_store, hospital):
+    opened = report_icu_night(staffing_store, hospital)
+    [event] = pending_events(staffing_store.engine, OUTBOX)
     assert (event.kind, event.event_id) == ("open_shift.posted",
                                             posted_event_id(opened.open_shift_id))
     maya = staff(hospital, "Maya Castillo")
@@ -80,28 +80,28 @@ def test_report_gap_commits_the_posted_event_with_the_shift_and_its_reporter(
 
 
 async def test_the_notifier_posts_the_shift_and_staffing_learns_where(
-        sqlite_store, hospital, slack, staffing_client):
-    opened = report_icu_night(sqlite_store, hospital)
-    bot, relaying = notifier_for(sqlite_store, slack, staffing_client)
+        staffing_store, hospital, slack, staffing_client):
+    opened = report_icu_night(staffing_store, hospital)
+    bot, relaying = notifier_for(staffing_store, slack, staffing_client)
     relaying.publish_pending()
     assert await bot.run_once() == 1
     [post] = slack.calls("chat.postMessage")
     assert post.body["channel"] == "C0ICU0001" and "[1] Claim" in render_blocks(
         post.body["blocks"])
-    shift = sqlite_store.get_open_shift(opened.open_shift_id)
+    shift = staffing_store.get_open_shift(opened.open_shift_id)
     assert (shift.slack_channel_id, shift.slack_message_ts) == ("C0ICU0001", post.answer["ts"])
     assert slack.calls("chat.update") == []  # nothing changed before it was recorded
 
 
 async def test_an_award_before_the_post_was_recorded_still_answers_in_the_posts_thread(
-        sqlite_store, hospital, slack, staffing_client):
-    opened = report_icu_night(sqlite_store, hospital)
+        staffing_store, hospital, slack, staffing_client):
+    opened = report_icu_night(staffing_store, hospital)
     aisha = staff(hospital, "Aisha Rahman")
     # The award commits while the shift's post is still only an event in the outbox.
-    sqlite_store.award(opened.open_shift_id, aisha.staff_id, NOW)
-    [_, award] = pending_events(sqlite_store.engine, OUTBOX)
+    staffing_store.award(opened.open_shift_id, aisha.staff_id, NOW)
+    [_, award] = pending_events(staffing_store.engine, OUTBOX)
     assert award.payload["slack_message_ts"] == ""
-    bot, relaying = notifier_for(sqlite_store, slack, staffing_client)
+    bot, relaying = notifier_for(staffing_store, slack, staffing_client)
     relaying.publish_pending()
     assert await bot.run_once() == 2
     parent, answer = slack.calls("chat.postMessage")
@@ -116,20 +116,20 @@ async def test_an_award_before_the_post_was_recorded_still_answers_in_the_posts_
 
 
 async def test_a_cancel_writes_its_thread_line_as_an_event(
-        sqlite_store, hospital, slack, staffing_client):
-    opened = report_icu_night(sqlite_store, hospital)
+        staffing_store, hospital, slack, staffing_client):
+    opened = report_icu_night(staffing_store, hospital)
     maya = staff(hospital, "Maya Castillo")
-    bot, relaying = notifier_for(sqlite_store, slack, staffing_client)
+    bot, relaying = notifier_for(staffing_store, slack, staffing_client)
     relaying.publish_pending()
     await bot.run_once()
     usecases.cancel_open_shift(open_shift_id=opened.open_shift_id,
                                slack_team_id=maya.slack_team_id,
-                               slack_user_id=maya.slack_user_id, store=sqlite_store,
+                               slack_user_id=maya.slack_user_id, store=staffing_store,
                                clock=fixed_clock(NOW))
     # A second click changes nothing and writes nothing.
     usecases.cancel_open_shift(open_shift_id=opened.open_shift_id,
                                slack_team_id=maya.slack_team_id,
-                               slack_user_id=maya.slack_user_id, store=sqlite_store,
+                               slack_user_id=maya.slack_user_id, store=staffing_store,
                                clock=fixed_clock(NOW))
     relaying.publish_pending()
     assert await bot.run_once() == 1

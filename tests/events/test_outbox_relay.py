@@ -62,39 +62,39 @@ def test_an_award_the_database_refuses_writes_no_event(staffing_store, hospital)
         "os-events-1"]
 
 
-def test_a_filled_shift_writes_no_award_event(sqlite_store, hospital):
+def test_a_filled_shift_writes_no_award_event(staffing_store, hospital):
     first, second = icu_rns(hospital, 2)
-    open_icu_shift(sqlite_store, slots=1)
-    sqlite_store.award("os-events-1", first.staff_id, NOW)
-    assert sqlite_store.award("os-events-1", second.staff_id, NOW) is AwardResult.ALREADY_FILLED
-    assert len(pending_events(sqlite_store.engine, OUTBOX)) == 1
+    open_icu_shift(staffing_store, slots=1)
+    staffing_store.award("os-events-1", first.staff_id, NOW)
+    assert staffing_store.award("os-events-1", second.staff_id, NOW) is AwardResult.ALREADY_FILLED
+    assert len(pending_events(staffing_store.engine, OUTBOX)) == 1
 
 
-def test_the_relay_publishes_each_event_once(sqlite_store, hospital, stream_name):
+def test_the_relay_publishes_each_event_once(staffing_store, hospital, stream_name):
     first, second = icu_rns(hospital, 2)
-    open_icu_shift(sqlite_store)
-    sqlite_store.award("os-events-1", first.staff_id, NOW)
-    sqlite_store.award("os-events-1", second.staff_id, NOW)
+    open_icu_shift(staffing_store)
+    staffing_store.award("os-events-1", first.staff_id, NOW)
+    staffing_store.award("os-events-1", second.staff_id, NOW)
     publisher = RedisPublisher.from_url(REDIS_URL, stream=stream_name)
-    relaying = relay(sqlite_store.engine, publisher=publisher, clock=clock)
+    relaying = relay(staffing_store.engine, publisher=publisher, clock=clock)
     assert relaying.publish_pending() == 2
     assert relaying.publish_pending() == 0
     entries = publisher.client.xrange(stream_name)
     assert [e[1][b"kind"] for e in entries] == [b"open_shift.awarded"] * 2
-    assert pending_events(sqlite_store.engine, OUTBOX) == []
+    assert pending_events(staffing_store.engine, OUTBOX) == []
     publisher.close()
 
 
 def test_events_wait_while_redis_is_down_and_go_out_once_when_it_returns(
-        sqlite_store, hospital, stream_name):
+        staffing_store, hospital, stream_name):
     nurse = icu_rns(hospital, 1)[0]
-    open_icu_shift(sqlite_store)
-    sqlite_store.award("os-events-1", nurse.staff_id, NOW)
+    open_icu_shift(staffing_store)
+    staffing_store.award("os-events-1", nurse.staff_id, NOW)
     down = RedisPublisher.from_url(f"redis://127.0.0.1:{closed_port()}/0", stream=stream_name)
-    assert relay(sqlite_store.engine, publisher=down, clock=clock).publish_pending() == 0
-    assert len(pending_events(sqlite_store.engine, OUTBOX)) == 1
+    assert relay(staffing_store.engine, publisher=down, clock=clock).publish_pending() == 0
+    assert len(pending_events(staffing_store.engine, OUTBOX)) == 1
     back = RedisPublisher.from_url(REDIS_URL, stream=stream_name)
-    relaying = relay(sqlite_store.engine, publisher=back, clock=clock)
+    relaying = relay(staffing_store.engine, publisher=back, clock=clock)
     assert relaying.publish_pending() == 1
     assert relaying.publish_pending() == 0
     assert back.client.xlen(stream_name) == 1
@@ -102,14 +102,14 @@ def test_events_wait_while_redis_is_down_and_go_out_once_when_it_returns(
     back.close()
 
 
-def test_the_relay_thread_publishes_without_being_asked(sqlite_store, hospital):
+def test_the_relay_thread_publishes_without_being_asked(staffing_store, hospital):
     nurse = icu_rns(hospital, 1)[0]
-    open_icu_shift(sqlite_store)
+    open_icu_shift(staffing_store)
     stream = InProcessStream()
-    relaying = relay(sqlite_store.engine, publisher=stream, clock=clock,
+    relaying = relay(staffing_store.engine, publisher=stream, clock=clock,
                      poll_seconds=0.01).start()
     try:
-        sqlite_store.award("os-events-1", nurse.staff_id, NOW)
+        staffing_store.award("os-events-1", nurse.staff_id, NOW)
         for _ in range(500):  # bounded: at most 5 s of polls
             taken = stream.take(10)
             if taken:

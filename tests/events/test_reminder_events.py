@@ -4,9 +4,8 @@ one queued again after its first event was dead-lettered although Slack had take
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import grpc
 import pytest
@@ -44,8 +43,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[TrainingStore]:
-    url = f"sqlite:///{tmp_path / 'training.db'}"
+def store(new_database: Callable[[str], str]) -> Iterator[TrainingStore]:
+    url = new_database("training")
     migrate(url)
     opened = TrainingStore.open(url)
     populate(opened)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -62,15 +61,6 @@ def supplies_store(database_url: str, hospital) -> Iterator[SuppliesStore]:
     store.close()
 
 
-@pytest.fixture
-def sqlite_supplies(tmp_path: Path, hospital) -> Iterator[SuppliesStore]:
-    url = f"sqlite:///{tmp_path / 'supplies.db'}"
-    migrate(url)
-    store = SuppliesStore.open(url)
-    seed_demo(store, hospital)
-    yield store
-    store.close()
-
 
 def closed_port() -> int:
     with socket.socket() as probe:
@@ -104,12 +94,12 @@ def test_a_refused_decision_writes_no_event(supplies_store, hospital):
         "or until 2026-12-03 18:30 UTC.")
 
 
-def test_an_edit_and_an_escalation_each_say_so_in_the_thread(sqlite_supplies, hospital):
-    reference = open_proposal(sqlite_supplies, hospital)
-    decide(sqlite_supplies, hospital, reference, Decision.EDIT_QUANTITIES,
+def test_an_edit_and_an_escalation_each_say_so_in_the_thread(supplies_store, hospital):
+    reference = open_proposal(supplies_store, hospital)
+    decide(supplies_store, hospital, reference, Decision.EDIT_QUANTITIES,
            edits=[("CHG-CLOTH", 470)])
-    decide(sqlite_supplies, hospital, reference, Decision.APPROVE)
-    edited, escalated = [announcement(e) for e in pending_events(sqlite_supplies.engine, OUTBOX)]
+    decide(supplies_store, hospital, reference, Decision.APPROVE)
+    edited, escalated = [announcement(e) for e in pending_events(supplies_store.engine, OUTBOX)]
     assert edited is not None and edited.text == (
         ":pencil2: Quantities edited by <@U0ICU001>: CHG-CLOTH 480. New total $3,480.00.")
     assert escalated is not None and escalated.text.startswith(
@@ -117,35 +107,35 @@ def test_an_edit_and_an_escalation_each_say_so_in_the_thread(sqlite_supplies, ho
         "escalated to <@U0SUP001> (Harold Jimenez) to decide.")
 
 
-def test_opening_a_proposal_writes_its_post_as_an_event(sqlite_supplies, hospital):
-    reference = open_proposal(sqlite_supplies, hospital, posted=False)
-    [event] = pending_events(sqlite_supplies.engine, OUTBOX)
+def test_opening_a_proposal_writes_its_post_as_an_event(supplies_store, hospital):
+    reference = open_proposal(supplies_store, hospital, posted=False)
+    [event] = pending_events(supplies_store.engine, OUTBOX)
     assert (event.kind, event.event_id) == ("proposal.created", created_event_id(reference))
     post = announcement(event)
     assert post is not None and post.channel == ICU_CHANNEL and post.current
     assert post.recording == Recording("proposal", reference)
     # A count that only extends the open proposal announces nothing new.
     usecases.record_count(unit_id="ICU", sku="GAUZE-4X4", quantity=0,
-                          caller=caller(hospital, MAYA), store=sqlite_supplies, clock=CLOCK)
-    assert len(pending_events(sqlite_supplies.engine, OUTBOX)) == 1
+                          caller=caller(hospital, MAYA), store=supplies_store, clock=CLOCK)
+    assert len(pending_events(supplies_store.engine, OUTBOX)) == 1
 
 
 def test_a_decision_before_the_post_was_recorded_answers_in_the_thread_of_that_post(
-        sqlite_supplies, hospital):
-    reference = open_proposal(sqlite_supplies, hospital, posted=False)
-    decide(sqlite_supplies, hospital, reference, Decision.APPROVE)
-    _, decided = pending_events(sqlite_supplies.engine, OUTBOX)
+        supplies_store, hospital):
+    reference = open_proposal(supplies_store, hospital, posted=False)
+    decide(supplies_store, hospital, reference, Decision.APPROVE)
+    _, decided = pending_events(supplies_store.engine, OUTBOX)
     post = announcement(decided)
     assert post is not None and post.channel == ICU_CHANNEL and post.thread_ts is None
     assert post.thread_of == created_event_id(reference)
 
 
-async def test_the_decision_is_posted_once_in_the_thread(sqlite_supplies, hospital, slack,
+async def test_the_decision_is_posted_once_in_the_thread(supplies_store, hospital, slack,
                                                         event_stream, stream_name):
-    reference = open_proposal(sqlite_supplies, hospital)
-    decide(sqlite_supplies, hospital, reference, Decision.APPROVE)
+    reference = open_proposal(supplies_store, hospital)
+    decide(supplies_store, hospital, reference, Decision.APPROVE)
     publisher = RedisPublisher.from_url(REDIS_URL, stream=stream_name)
-    relaying = relay(sqlite_supplies.engine, publisher=publisher, clock=CLOCK)
+    relaying = relay(supplies_store.engine, publisher=publisher, clock=CLOCK)
     assert relaying.publish_pending() == 1
     assert relaying.publish_pending() == 0
     publisher.close()
@@ -159,15 +149,15 @@ async def test_the_decision_is_posted_once_in_the_thread(sqlite_supplies, hospit
 
 
 async def test_decisions_made_while_redis_is_down_are_posted_once_when_it_returns(
-        sqlite_supplies, hospital, slack, event_stream, stream_name):
-    reference = open_proposal(sqlite_supplies, hospital)
-    decide(sqlite_supplies, hospital, reference, Decision.REJECT, reason="on the cart today")
+        supplies_store, hospital, slack, event_stream, stream_name):
+    reference = open_proposal(supplies_store, hospital)
+    decide(supplies_store, hospital, reference, Decision.REJECT, reason="on the cart today")
     down = RedisPublisher.from_url(f"redis://127.0.0.1:{closed_port()}/0", stream=stream_name)
-    assert relay(sqlite_supplies.engine, publisher=down, clock=CLOCK).publish_pending() == 0
+    assert relay(supplies_store.engine, publisher=down, clock=CLOCK).publish_pending() == 0
     down.close()
-    assert len(pending_events(sqlite_supplies.engine, OUTBOX)) == 1
+    assert len(pending_events(supplies_store.engine, OUTBOX)) == 1
     back = RedisPublisher.from_url(REDIS_URL, stream=stream_name)
-    relaying = relay(sqlite_supplies.engine, publisher=back, clock=CLOCK)
+    relaying = relay(supplies_store.engine, publisher=back, clock=CLOCK)
     assert relaying.publish_pending() == 1
     assert relaying.publish_pending() == 0
     back.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -36,15 +35,6 @@ def training_store(database_url: str, hospital) -> Iterator[TrainingStore]:
     yield store
     store.close()
 
-
-@pytest.fixture
-def sqlite_training(tmp_path: Path, hospital) -> Iterator[TrainingStore]:
-    url = f"sqlite:///{tmp_path / 'training.db'}"
-    migrate(url)
-    store = TrainingStore.open(url)
-    seed_demo(store, hospital)
-    yield store
-    store.close()
 
 
 def submit_dereks_acls(store: TrainingStore, hospital) -> str:
@@ -104,16 +94,16 @@ def test_a_refused_decision_writes_no_event(training_store, hospital):
         "Your ACLS renewal was rejected by Elaine Brennan. Reason: the card is cut off")
 
 
-async def test_dereks_dm_is_sent_once(sqlite_training, hospital, slack, event_stream,
+async def test_dereks_dm_is_sent_once(training_store, hospital, slack, event_stream,
                                       stream_name):
-    renewal_id = submit_dereks_acls(sqlite_training, hospital)
+    renewal_id = submit_dereks_acls(training_store, hospital)
     publisher = RedisPublisher.from_url(REDIS_URL, stream=stream_name)
-    relaying = relay(sqlite_training.engine, publisher=publisher, clock=CLOCK)
+    relaying = relay(training_store.engine, publisher=publisher, clock=CLOCK)
     reviewers = relaying.publish_pending()
     bot = notifier(event_stream, slack)
     assert await bot.run_once() == reviewers
     slack.clear()
-    decide(sqlite_training, hospital, renewal_id, verify=True)
+    decide(training_store, hospital, renewal_id, verify=True)
     assert relaying.publish_pending() == 1
     assert relaying.publish_pending() == 0
     publisher.close()
@@ -127,16 +117,16 @@ async def test_dereks_dm_is_sent_once(sqlite_training, hospital, slack, event_st
 
 
 async def test_a_rejection_made_while_redis_is_down_reaches_derek_once_when_it_returns(
-        sqlite_training, hospital, slack, event_stream, stream_name):
-    renewal_id = submit_dereks_acls(sqlite_training, hospital)
-    decide(sqlite_training, hospital, renewal_id, verify=False, reason="the card is cut off")
+        training_store, hospital, slack, event_stream, stream_name):
+    renewal_id = submit_dereks_acls(training_store, hospital)
+    decide(training_store, hospital, renewal_id, verify=False, reason="the card is cut off")
     down = RedisPublisher.from_url(f"redis://127.0.0.1:{closed_port()}/0", stream=stream_name)
-    assert relay(sqlite_training.engine, publisher=down, clock=CLOCK).publish_pending() == 0
+    assert relay(training_store.engine, publisher=down, clock=CLOCK).publish_pending() == 0
     down.close()
-    waiting = pending_events(sqlite_training.engine, OUTBOX)
+    waiting = pending_events(training_store.engine, OUTBOX)
     assert [e.kind for e in waiting][-1] == "renewal.decided"
     back = RedisPublisher.from_url(REDIS_URL, stream=stream_name)
-    relaying = relay(sqlite_training.engine, publisher=back, clock=CLOCK)
+    relaying = relay(training_store.engine, publisher=back, clock=CLOCK)
     assert relaying.publish_pending() == len(waiting)
     assert relaying.publish_pending() == 0
     back.close()

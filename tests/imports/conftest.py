@@ -6,11 +6,9 @@ CLINOPS_SUPPLIES_TARGET and CLINOPS_TRAINING_TARGET.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
@@ -24,6 +22,7 @@ from services.training import seed as training_seed
 from services.training import server as training_server
 from services.training.store import TrainingStore
 from services.training.store import migrate as migrate_training
+from tests.conftest import Prepare, demo_database
 
 TODAY = date(2026, 11, 26)
 NOW = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)  # 10:00 in California
@@ -35,31 +34,17 @@ class Hospital:
     training: TrainingStore
 
 
-@pytest.fixture(scope="session")
-def seeded_databases(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrated SQLite files holding the demo hospital, made once and copied by each test."""
-    folder = tmp_path_factory.mktemp("demo-hospital")
-    demo = build_hospital(TODAY)
-    for name, migrate, store_class, seed in (
-        ("supplies", migrate_supplies, SuppliesStore, supplies_seed),
-        ("training", migrate_training, TrainingStore, training_seed),
-    ):
-        url = f"sqlite:///{folder / f'{name}.db'}"
-        migrate(url)
-        store = store_class.open(url)
-        seed.seed_demo(store, demo)
-        store.close()
-    return folder
-
-
 @pytest.fixture
-def hospital(seeded_databases: Path, tmp_path: Path,
-             monkeypatch: pytest.MonkeyPatch) -> Iterator[Hospital]:
-    """The demo hospital's supplies and training services, reachable as configured."""
-    for name in ("supplies", "training"):
-        shutil.copyfile(seeded_databases / f"{name}.db", tmp_path / f"{name}.db")
-    supplies = SuppliesStore.open(f"sqlite:///{tmp_path / 'supplies.db'}")
-    training = TrainingStore.open(f"sqlite:///{tmp_path / 'training.db'}")
+def hospital(prepared_database: Prepare, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hospital]:
+    """The demo hospital's supplies and training services, reachable as configured, on SQLite
+    and on PostgreSQL in turn."""
+    demo = build_hospital(TODAY)
+    supplies = SuppliesStore.open(demo_database(
+        prepared_database, "supplies", migrate_supplies, SuppliesStore.open,
+        supplies_seed.seed_demo, demo))
+    training = TrainingStore.open(demo_database(
+        prepared_database, "training", migrate_training, TrainingStore.open,
+        training_seed.seed_demo, demo))
     clock = fixed_clock(NOW)
     servers = []
     for module, store, name in ((supplies_server, supplies, "SUPPLIES"),

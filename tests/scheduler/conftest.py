@@ -4,7 +4,7 @@ gRPC on OS-chosen ports, the Slack stand-in, and the scheduler's own SQLite data
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -50,9 +50,9 @@ def key_prefix(redis_client: redis.Redis) -> Iterator[str]:
 
 
 @pytest.fixture
-def training_store(tmp_path: Path) -> Iterator[TrainingStore]:
+def training_store(new_database: Callable[[str], str]) -> Iterator[TrainingStore]:
     """Training's ICU/ED roster: N2's ACLS expired 2026-05-31, C1's BLS expires 2026-07-15."""
-    url = f"sqlite:///{tmp_path / 'training.db'}"
+    url = new_database("training")
     migrate_training(url)
     store = TrainingStore.open(url)
     populate(store)
@@ -69,10 +69,10 @@ def training_target(training_store: TrainingStore) -> Iterator[str]:
 
 
 @pytest.fixture
-def staffing_store(tmp_path: Path) -> Iterator[StaffingStore]:
+def staffing_store(new_database: Callable[[str], str]) -> Iterator[StaffingStore]:
     """Staffing's view of the same ICU: manager M1, N2 and C1 with shifts on either side of a
     lapse (N2's ACLS lapsed 2026-05-31; C1's BLS lapses after 2026-07-15)."""
-    url = f"sqlite:///{tmp_path / 'staffing.db'}"
+    url = new_database("staffing")
     migrate_staffing(url)
     store = StaffingStore.open(url)
     store.add_unit(Unit("ICU", "Intensive Care", UnitCategory.ICU, "C_ICU",

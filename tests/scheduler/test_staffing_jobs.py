@@ -4,9 +4,8 @@ at their times, nothing once filled; the pre-shift gap posted once per gap state
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import grpc
 import pytest
@@ -51,9 +50,9 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[StaffingStore]:
+def store(new_database: Callable[[str], str]) -> Iterator[StaffingStore]:
     """The staffing fixtures' ICU (S6 is its float-pool RN) and a house supervisor, H1."""
-    url = f"sqlite:///{tmp_path / 'staffing.db'}"
+    url = new_database("staffing")
     migrate(url)
     opened = StaffingStore.open(url)
     populate(opened)

@@ -6,9 +6,8 @@ the job itself posts nothing new."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import grpc
 import pytest
@@ -39,8 +38,8 @@ DIRECTOR = Actor(HOSPITAL.team_id, "U0SUP001")
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SuppliesStore]:
-    url = f"sqlite:///{tmp_path / 'supplies.db'}"
+def store(new_database: Callable[[str], str]) -> Iterator[SuppliesStore]:
+    url = new_database("supplies")
     migrate(url)
     opened = SuppliesStore.open(url)
     seed_demo(opened, HOSPITAL)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import grpc
 import pytest
@@ -68,10 +67,9 @@ def test_upgrading_from_0007_gives_each_zone_a_facility_and_keeps_every_unit(
         store.close()
 
 
-def test_a_unit_whose_zone_contradicts_its_facility_is_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'staffing.db'}"
-    migrate(url)
-    store = StaffingStore.open(url)
+def test_a_unit_whose_zone_contradicts_its_facility_is_refused(database_url: str) -> None:
+    migrate(database_url)
+    store = StaffingStore.open(database_url)
     try:
         store.add_unit(Unit("ICU", "ICU", UnitCategory.ICU, "", LA))
         with pytest.raises(ValueError, match="its facility MAIN keeps America/Los_Angeles"):
@@ -84,11 +82,10 @@ def test_a_unit_whose_zone_contradicts_its_facility_is_refused(tmp_path: Path) -
 
 
 @pytest.fixture
-def staffing(tmp_path: Path) -> Iterator[staffing_pb2_grpc.StaffingServiceStub]:
+def staffing(database_url: str) -> Iterator[staffing_pb2_grpc.StaffingServiceStub]:
     """Two facilities: a Los Angeles hospital's ICU and a New York clinic, late evening in NY."""
-    url = f"sqlite:///{tmp_path / 'staffing.db'}"
-    migrate(url)
-    store = StaffingStore.open(url)
+    migrate(database_url)
+    store = StaffingStore.open(database_url)
     store.add_unit(Unit("ICU", "Intensive Care", UnitCategory.ICU, "C_ICU", LA))
     store.add_facility(Facility("NYC", "Hudson Clinic", NEW_YORK))
     store.add_unit(Unit("HC1", "Hudson infusion", UnitCategory.MED_SURG, "C_HC1", NEW_YORK,

@@ -23,12 +23,12 @@ NOW = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def staffing(sqlite_store: StaffingStore) -> Iterator[staffing_pb2_grpc.StaffingServiceStub]:
-    sqlite_store.add_assignment(Assignment("S2", "ICU", date(2026, 12, 3), Shift.NIGHT,
+def staffing(store: StaffingStore) -> Iterator[staffing_pb2_grpc.StaffingServiceStub]:
+    store.add_assignment(Assignment("S2", "ICU", date(2026, 12, 3), Shift.NIGHT,
                                            Duty.STAFF, True))
-    sqlite_store.add_assignment(Assignment("S2", "ICU", date(2026, 12, 1), Shift.DAY,
+    store.add_assignment(Assignment("S2", "ICU", date(2026, 12, 1), Shift.DAY,
                                            Duty.STAFF, True))
-    server, port = create_server(store=sqlite_store, clock=fixed_clock(NOW))
+    server, port = create_server(store=store, clock=fixed_clock(NOW))
     server.start()
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         yield staffing_pb2_grpc.StaffingServiceStub(channel)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from types import SimpleNamespace as Shape
 
 import pytest
@@ -16,10 +16,11 @@ TODAY = date(2026, 11, 26)
 
 
 @pytest.fixture
-def empty_store(tmp_path: Path) -> StaffingStore:
-    url = f"sqlite:///{tmp_path / 'data' / 'staffing.db'}"
-    migrate(url)
-    return StaffingStore.open(url)
+def empty_store(database_url: str) -> Iterator[StaffingStore]:
+    migrate(database_url)
+    store = StaffingStore.open(database_url)
+    yield store
+    store.close()
 
 
 def small_hospital() -> Shape:

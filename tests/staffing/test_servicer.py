@@ -26,8 +26,8 @@ STRANGER = rpc.Caller(TEAM, "U_NOBODY")
 
 
 @pytest.fixture
-def channel(sqlite_store: StaffingStore) -> Iterator[grpc.Channel]:
-    server, port = create_server(store=sqlite_store, clock=fixed_clock(NOW))
+def channel(store: StaffingStore) -> Iterator[grpc.Channel]:
+    server, port = create_server(store=store, clock=fixed_clock(NOW))
     server.start()
     with grpc.insecure_channel(f"127.0.0.1:{port}") as opened:
         yield opened

@@ -80,10 +80,10 @@ def claim(staffing, open_shift_id: str):  # noqa: ANN001, ANN201
                                    timeout=TIMEOUT, metadata=rpc.caller_metadata(FLOAT_NURSE))
 
 
-def test_training_findings_come_back_through_staffing_as_the_refusal(sqlite_store,
+def test_training_findings_come_back_through_staffing_as_the_refusal(store,
                                                                       fake_training) -> None:
     fake, port = fake_training
-    for staffing in staffing_against(sqlite_store, port):
+    for staffing in staffing_against(store, port):
         answer = claim(staffing, open_a_night_shift(staffing))
     assert answer.outcome == staffing_pb2.CLAIM_OUTCOME_REFUSED
     assert [f.explanation for f in answer.findings if not f.passed] == ["ACLS expired 2026-06-30"]
@@ -93,10 +93,10 @@ def test_training_findings_come_back_through_staffing_as_the_refusal(sqlite_stor
     assert asked.window.ends_at.ToDatetime(UTC) == datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 
 
-def test_an_unimplemented_training_service_means_no_award(sqlite_store) -> None:
+def test_an_unimplemented_training_service_means_no_award(store) -> None:
     server, port = serve(training_pb2_grpc.TrainingServiceServicer())
     try:
-        for staffing in staffing_against(sqlite_store, port):
+        for staffing in staffing_against(store, port):
             answer = claim(staffing, open_a_night_shift(staffing))
     finally:
         server.stop(None)
@@ -106,10 +106,10 @@ def test_an_unimplemented_training_service_means_no_award(sqlite_store) -> None:
     assert answer.open_shift.slots_filled == 0
 
 
-def test_a_staff_nurse_reporting_a_gap_is_permission_denied_with_the_reason(sqlite_store,
+def test_a_staff_nurse_reporting_a_gap_is_permission_denied_with_the_reason(store,
                                                                             fake_training) -> None:
     _, port = fake_training
-    for staffing in staffing_against(sqlite_store, port):
+    for staffing in staffing_against(store, port):
         with pytest.raises(grpc.RpcError) as error:
             staffing.ReportGap(staffing_pb2.ReportGapRequest(
                 unit_id="ICU", role=staffing_pb2.STAFF_ROLE_RN), timeout=TIMEOUT,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from clinops.clock import fixed_clock
 from clinops.demo.hospital import build_hospital
@@ -13,10 +12,10 @@ from services.supplies.store import SuppliesStore, migrate
 from tests.supplies.supplies_fixtures import NOW
 
 
-def test_the_demo_hospital_seeds_approvers_and_its_low_stock_is_proposed(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'supplies.db'}"
-    migrate(url)
-    store = SuppliesStore.open(url)
+def test_the_demo_hospital_seeds_approvers_and_its_low_stock_is_proposed(
+        database_url: str) -> None:
+    migrate(database_url)
+    store = SuppliesStore.open(database_url)
     seed_demo(store, build_hospital(date(2026, 11, 26)))
     chain = store.approvers("ICU")
     assert [(a.display_name, a.limit_cents) for a in chain] == [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 from clinops.demo.hospital import build_hospital
 from services.training import domain
@@ -13,10 +12,9 @@ from services.training.store import TrainingStore, migrate
 TODAY = date(2026, 11, 26)
 
 
-def test_the_demo_hospital_seeds_an_icu_nurse_with_an_expired_acls(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'training.db'}"
-    migrate(url)
-    store = TrainingStore.open(url)
+def test_the_demo_hospital_seeds_an_icu_nurse_with_an_expired_acls(database_url: str) -> None:
+    migrate(database_url)
+    store = TrainingStore.open(database_url)
     hospital = build_hospital(TODAY)
     seed_demo(store, hospital)
     try:
