@@ -10,6 +10,7 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aiohttp
 import pytest
@@ -285,8 +286,13 @@ async def test_reject_with_a_reason_in_the_thread_records_the_reason(
     message = await proposal_posted(bot, supplies_store, hospital)
     await bot.reply(denise, message, "<@U0CLINBOT> Reject central supply is sending a cart")
     [thread] = thread_posts(bot.slack)
-    assert thread.body["text"].endswith("Reason: central supply is sending a cart")
-    assert supplies_store.get_proposal(1).rejection_reason == "central supply is sending a cart"
+    assert "Reason: central supply is sending a cart\n" in thread.body["text"]
+    rejected = supplies_store.get_proposal(1)
+    assert rejected.rejection_reason == "central supply is sending a cart"
+    # A reply in the thread picks no snooze: the rejection holds for the default week.
+    assert rejected.held_until == rejected.decided_at + timedelta(days=7)
+    assert thread.body["text"].endswith(
+        f"until the count changes or until {rejected.held_until:%Y-%m-%d %H:%M} UTC.")
 
 
 async def test_a_staff_nurse_replying_approve_is_refused_privately_and_the_attempt_audited(
