@@ -156,6 +156,9 @@ class Templates:
                 sql.Identifier(name), sql.Identifier(template))
         with _admin_connection() as admin:
             admin.execute(statement)
+            # As the session's database: a copy is not given its template's settings.
+            admin.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit TO off").format(
+                sql.Identifier(name)))
         self.databases.append(name)
         return name
 

@@ -4,15 +4,15 @@
 and the snooze's end; the proposal keeps the snooze's end to say it. The audit log's detail
 becomes unbounded text, since a decision now lists every line it covered.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
