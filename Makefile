@@ -13,7 +13,7 @@ demo: $(STAMPS)/protos
 test: $(STAMPS)/protos $(STAMPS)/node
 	$(BIN)/ruff check .
 	./node_modules/.bin/buf lint
-	$(BIN)/python scripts/with_test_services.py -- $(BIN)/pytest -q
+	$(BIN)/python scripts/with_test_services.py -- $(BIN)/pytest -q -n auto --dist loadscope
 
 lint: $(STAMPS)/protos $(STAMPS)/node
 	$(BIN)/ruff check .
