@@ -137,7 +137,8 @@ async def test_report_of_an_unknown_unit_gets_the_usage_and_uploads_nothing(
 async def test_report_without_a_unit_says_which_is_missing(
         bot: ServedBot, slack: SlackStandIn, charge_nurse: SlackUser) -> None:
     reply = await bot.clinops(charge_nurse, "report")
-    assert "Say which unit: `/clinops report <unit>`." in reply["text"]
+    # Escaped, so Slack shows <unit> instead of reading it as a link and showing nothing.
+    assert "Say which unit: `/clinops report &lt;unit&gt;`." in reply["text"]
     assert "Building" not in bot.acked
     assert slack.calls("conversations.open") == []
 
