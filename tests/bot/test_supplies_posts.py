@@ -5,7 +5,7 @@ supplies server (demo hospital, port 0) and the Slack stand-in."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 
 import grpc
@@ -30,6 +30,7 @@ from services.supplies.outbox import relay
 from services.supplies.seed import seed_demo
 from services.supplies.server import create_server
 from services.supplies.store import SuppliesStore, migrate
+from tests.conftest import Prepare, demo_database
 
 NOW = datetime(2026, 11, 26, 18, 30, tzinfo=UTC)
 HOSPITAL = build_hospital(date(2026, 11, 26))
@@ -37,11 +38,9 @@ CHANNELS = {unit.unit_id: unit.slack_channel_id for unit in HOSPITAL.units}
 
 
 @pytest.fixture
-def store(new_database: Callable[[str], str]) -> Iterator[SuppliesStore]:
-    url = new_database("supplies")
-    migrate(url)
-    opened = SuppliesStore.open(url)
-    seed_demo(opened, HOSPITAL)
+def store(prepared_database: Prepare) -> Iterator[SuppliesStore]:
+    opened = SuppliesStore.open(demo_database(prepared_database, "supplies", migrate,
+                                              SuppliesStore.open, seed_demo, HOSPITAL))
     yield opened
     opened.close()
 

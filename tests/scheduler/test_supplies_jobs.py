@@ -6,7 +6,7 @@ the job itself posts nothing new."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import grpc
@@ -29,6 +29,7 @@ from services.supplies.outbox import relay
 from services.supplies.seed import seed_demo
 from services.supplies.server import create_server
 from services.supplies.store import SuppliesStore, migrate
+from tests.conftest import Prepare, demo_database
 from tests.e2e.outbox_delivery import Announcer
 
 NOW = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # 06:00 in California: the daily scan
@@ -38,11 +39,9 @@ DIRECTOR = Actor(HOSPITAL.team_id, "U0SUP001")
 
 
 @pytest.fixture
-def store(new_database: Callable[[str], str]) -> Iterator[SuppliesStore]:
-    url = new_database("supplies")
-    migrate(url)
-    opened = SuppliesStore.open(url)
-    seed_demo(opened, HOSPITAL)
+def store(prepared_database: Prepare) -> Iterator[SuppliesStore]:
+    opened = SuppliesStore.open(demo_database(prepared_database, "supplies", migrate,
+                                              SuppliesStore.open, seed_demo, HOSPITAL))
     yield opened
     opened.close()
 
