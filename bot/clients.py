@@ -6,6 +6,7 @@ they never build metadata themselves. Channels must be opened inside the running
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from typing import Any, Self
 import grpc
 
 from bot.config import BotSettings
+from clinops.authz import service_metadata
 from clinops.common.v1 import common_pb2
 from clinops.metrics import observe_client_call
 from clinops.rpc import (
@@ -117,8 +119,11 @@ class ServiceClient:
         caller: Caller | None = None,
         budget_ends: float | None = None,
         request_key: str = "",
+        service_identity: tuple[tuple[str, str], ...] = (),
     ):
         self.request_key = request_key
+        # The scheduler credential, for the notifier and scheduler only (see `as_service`).
+        self.service_identity = service_identity
         self.stub = stub
         self.deadline_seconds = deadline_seconds
         self.caller = caller or Caller(slack_team_id="", slack_user_id="")
@@ -136,7 +141,16 @@ class ServiceClient:
             caller=caller,
             budget_ends=time.monotonic() + self.deadline_seconds,
             request_key=request_key,
+            service_identity=self.service_identity,
         )
+
+    def as_service(self) -> Self:
+        """The same client, also presenting the scheduler credential (clinops.authz): for the
+        scheduler and the notifier, whose RPCs (ScanReorders, RecordReminderSent...) answer
+        only them. Never for a listener acting on a Slack request."""
+        twin = copy.copy(self)
+        twin.service_identity = service_metadata()
+        return twin
 
     def __deepcopy__(self, memo: dict) -> Self:
         # Bolt deep-copies the context for a lazy listener; the channel under the stub is shared
@@ -163,7 +177,8 @@ class ServiceClient:
         """One unary RPC with deadline, caller metadata and idempotency key; failures raise
         ServiceCallError."""
         key = self.idempotency_key(request) if idempotency_key is None else idempotency_key
-        metadata = (*caller_metadata(self.caller), *idempotency_metadata(key))
+        metadata = (*caller_metadata(self.caller), *idempotency_metadata(key),
+                    *self.service_identity)
         # Counted and timed here rather than by a grpc.aio interceptor, whose wrapping of every
         # call cost ~0.1 ms of the bot's CPU per /shift-gap (BENCHMARKS.md). The RPC's name is
         # its request's minus "Request" (buf's STANDARD lint holds every request to that name).

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import grpc
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -32,11 +33,14 @@ DEFAULT_ZONE = "America/Los_Angeles"
 T = TypeVar("T")
 
 
-async def _answer(call: Awaitable[T]) -> T | None:
-    """The answer, or None when the service did not answer or refused (logged, no detail)."""
+async def _answer(call: Awaitable[T], *, when_refused: T | None = None) -> T | None:
+    """The answer, or None when the service did not answer or refused (logged, no detail);
+    `when_refused` when a refusal only means nothing there is for this person."""
     try:
         return await call
     except ServiceCallError as error:
+        if when_refused is not None and error.code == grpc.StatusCode.PERMISSION_DENIED:
+            return when_refused
         log.warning("app home: %s answered %s", error.service, error.code.name)
         return None
 
@@ -141,7 +145,10 @@ async def gather_home_for(context: Mapping[str, Any], *, team: str,
         _answer(_rpc(staffing, "ListUnits", staffing_pb2.ListUnitsRequest())),
         _answer(_rpc(staffing, "ListAssignments", staffing_pb2.ListAssignmentsRequest())),
         _answer(_rpc(training, "ListRecords", training_pb2.ListRecordsRequest())),
-        _answer(_rpc(supplies, "ListProposals", supplies_pb2.ListProposalsRequest())),
+        # Supplies knows only approvers and receivers: to anyone else it says no, which here
+        # means no proposal waits for them.
+        _answer(_rpc(supplies, "ListProposals", supplies_pb2.ListProposalsRequest()),
+                when_refused=supplies_pb2.ListProposalsResponse()),
         _answer(_rpc(staffing, "ListPendingClaims", staffing_pb2.ListPendingClaimsRequest())),
         _answer(_rpc(training, "ListPendingRenewals",
                      training_pb2.ListPendingRenewalsRequest())))

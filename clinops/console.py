@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import secrets
 import sys
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from clinops import authz
 from clinops.clock import Clock, system_clock
 from clinops.demo.modals import (
     Modal,
@@ -821,6 +823,10 @@ def start_services(*, data_dir: Path, hospital: Any, clock: Clock) -> DemoServic
     from services.training import store as training_store
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    # The scheduler credential for this run (clinops.authz): the demo's scheduler and notifier
+    # present it, its services check it; made fresh unless the environment names one.
+    if not authz.scheduler_credential_from_environment():
+        os.environ[authz.SCHEDULER_CREDENTIAL_ENV] = authz.new_scheduler_credential()
 
     def fresh(name: str, module: Any, store_class: type, seed: Any) -> Any:
         """A new SQLite database for one service, migrated and seeded with the demo hospital."""

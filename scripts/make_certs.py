@@ -84,11 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     token = token_file.read_bytes() if token_file.exists() else (
         secrets.token_urlsafe(32) + "\n").encode()
     write_secret(token_file, token, owner=args.owner)
+    # The scheduler credential proves a call comes from the scheduler or notifier (clinops.authz).
+    credential_file = args.out / "scheduler-credential"
+    credential = credential_file.read_bytes() if credential_file.exists() else (
+        secrets.token_urlsafe(32) + "\n").encode()
+    write_secret(credential_file, credential, owner=args.owner)
     owner = f"uid {args.owner}" if args.owner is not None else "you"
-    print(f"wrote {args.out}/server.pem; server-key.pem and service-token (kept if present) are "
-          f"0600, readable by {owner} only")
+    print(f"wrote {args.out}/server.pem; server-key.pem, service-token and scheduler-credential "
+          f"(kept if present) are 0600, readable by {owner} only")
     if args.owner is None:
-        print("compose's containers run as uid 10001: give them the two files with "
+        print("compose's containers run as uid 10001: give them the three files with "
               "--owner 10001 (as root) or chown 10001")
     return 0
 

@@ -235,3 +235,21 @@ def pytest_exception_interact(node: pytest.Item | pytest.Collector) -> None:
     settings = pytest_timeout._get_item_settings(node)  # the test's own, marker included
     if settings.timeout and not settings.func_only:
         node.config.hook.pytest_timeout_set_timer(item=node, settings=settings)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scheduler_credential() -> Iterator[str]:
+    """One scheduler credential for the session, as a deployment sets it: the services check it,
+    the scheduler and notifier present it (clinops.authz); subprocesses inherit it."""
+    import os
+
+    from clinops import authz
+
+    credential = authz.new_scheduler_credential()
+    before = os.environ.get(authz.SCHEDULER_CREDENTIAL_ENV)
+    os.environ[authz.SCHEDULER_CREDENTIAL_ENV] = credential
+    yield credential
+    if before is None:
+        os.environ.pop(authz.SCHEDULER_CREDENTIAL_ENV, None)
+    else:
+        os.environ[authz.SCHEDULER_CREDENTIAL_ENV] = before

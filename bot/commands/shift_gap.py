@@ -168,6 +168,8 @@ async def _answer_refusal(
         return
     if error.code == grpc.StatusCode.FAILED_PRECONDITION and not query.unit_id:
         problem = "You have no home unit in the staff directory, so name a unit."
+    elif error.code == grpc.StatusCode.PERMISSION_DENIED:
+        problem = error.details  # staffing's table: who on duty is for the unit's own staff
     elif error.code == grpc.StatusCode.INVALID_ARGUMENT:
         problem = "; ".join(
             f"{field}: {description}" for field, description in error.violations.items()

@@ -105,7 +105,7 @@ class ServiceRecorder:
         if recording is None or recording.what != PROPOSAL or self.supplies is None:
             return post
         supplies = self.supplies.acting_for(
-            Caller(recording.slack_team_id, recording.slack_user_id, "event-read"))
+            Caller(recording.slack_team_id, recording.slack_user_id, "event-read")).as_service()
         proposal = await supplies.get_proposal(recording.subject_id)
         return dataclasses.replace(
             post, text=proposal_text(proposal),
@@ -116,7 +116,7 @@ class ServiceRecorder:
         key = f"event:{event_id}"
         caller = Caller(recording.slack_team_id, recording.slack_user_id, f"event-{event_id[:8]}")
         if recording.what == OPEN_SHIFT and self.staffing is not None:
-            staffing = self.staffing.acting_for(caller)
+            staffing = self.staffing.acting_for(caller).as_service()
             request = staffing_pb2.SetOpenShiftMessageRequest(
                 open_shift_id=recording.subject_id, slack_channel_id=channel,
                 slack_message_ts=ts)
@@ -128,7 +128,7 @@ class ServiceRecorder:
                                              text=open_shift_text(shift))
             return
         if recording.what == PROPOSAL and self.supplies is not None:
-            supplies = self.supplies.acting_for(caller)
+            supplies = self.supplies.acting_for(caller).as_service()
             request = supplies_pb2.SetProposalMessageRequest(
                 proposal_id=recording.subject_id, slack_channel_id=channel, slack_message_ts=ts)
             await supplies.call(supplies.stub.SetProposalMessage, request, idempotency_key=key)
@@ -144,7 +144,7 @@ class ServiceRecorder:
         # The reminder's key: staff/code/YYYY-MM-DD/threshold (a staff id has no "/" after it).
         staff_id, code, expires, threshold = recording.subject_id.rsplit("/", 3)
         day = date.fromisoformat(expires)
-        training = self.training.acting_for(caller)
+        training = self.training.acting_for(caller).as_service()
         request = training_pb2.RecordReminderSentRequest(
             staff_id=staff_id, certification_code=code, threshold_days=int(threshold),
             expires_on=common_pb2.Date(year=day.year, month=day.month, day=day.day),

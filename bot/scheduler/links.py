@@ -9,6 +9,7 @@ from datetime import date, datetime
 import grpc
 from google.protobuf import timestamp_pb2
 
+from clinops.authz import service_metadata
 from clinops.common.v1 import common_pb2
 from clinops.rpc import Caller, caller_metadata
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
@@ -22,10 +23,12 @@ def _date(day: date) -> common_pb2.Date:
 
 
 def _metadata(caller: Caller | None = None) -> tuple[tuple[str, str], ...]:
-    """The acting person (if any) and a correlation id for the logs of both sides."""
+    """The acting person (if any), a correlation id for the logs of both sides, and the
+    scheduler credential: the scheduler's own RPCs answer only the scheduler."""
     correlation = f"sched-{uuid.uuid4().hex[:8]}"
     caller = caller or Caller("", "")
-    return caller_metadata(Caller(caller.slack_team_id, caller.slack_user_id, correlation))
+    return (*caller_metadata(Caller(caller.slack_team_id, caller.slack_user_id, correlation)),
+            *service_metadata())
 
 
 class TrainingLink:

@@ -21,6 +21,7 @@ from bot.blocks.open_shift import ROLE_NAMES, open_shift_blocks, open_shift_text
 from bot.scheduler import jobs
 from bot.scheduler.config import SchedulerSettings
 from bot.scheduler.scans import Report, send_dm
+from clinops.authz import service_metadata
 from clinops.rpc import Caller, caller_metadata
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 
@@ -30,7 +31,9 @@ PRESHIFT_JOB = "staffing.preshift_alerts"
 
 
 def _metadata() -> tuple[tuple[str, str], ...]:
-    return caller_metadata(Caller("", "", f"sched-{uuid.uuid4().hex[:8]}"))
+    """The scheduler as itself: no person, its credential, a correlation id."""
+    return (*caller_metadata(Caller("", "", f"sched-{uuid.uuid4().hex[:8]}")),
+            *service_metadata())
 
 
 # ---- what is posted (pure) -----------------------------------------------------------------------

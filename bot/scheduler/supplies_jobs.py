@@ -78,7 +78,7 @@ async def scan_and_post(*, link: SuppliesLink, unit_ids: Collection[str] | None 
         supplies = SuppliesClient(
             supplies_pb2_grpc.SuppliesServiceStub(channel),
             deadline_seconds=link.deadline_seconds,
-        ).acting_for(Caller("", "", f"sched-{uuid.uuid4().hex[:8]}"))
+        ).acting_for(Caller("", "", f"sched-{uuid.uuid4().hex[:8]}")).as_service()
         if unit_ids is None:
             touched = await supplies.scan_reorders()
         else:

@@ -16,6 +16,7 @@ from clinops.idempotency import Retention, SqlResponseMemo
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from services.staffing import candidates, escalation, free_text, roster, usecases
 from services.staffing import outbox as staffing_outbox
+from services.staffing.authz import authorisation
 from services.staffing.config import StaffingSettings
 from services.staffing.eligibility import ClaimRules
 from services.staffing.errors import (
@@ -552,7 +553,8 @@ def _create(*, store: StaffingStore, clock: Clock, address: str,  # noqa: ANN202
     add = functools.partial(staffing_pb2_grpc.add_StaffingServiceServicer_to_server, servicer)
     once = rpc.IdempotencyInterceptor(SqlResponseMemo(store.engine), MUTATING_METHODS)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
-                              security=security, interceptors=[free_text.guard(), once],
+                              security=security,
+                              interceptors=[authorisation(store, clock), free_text.guard(), once],
                               on_loop=ON_LOOP if store.engine.dialect.name == "sqlite" else ())
 
 

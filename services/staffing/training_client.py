@@ -7,7 +7,7 @@ from datetime import date
 
 import grpc
 
-from clinops import rpc
+from clinops import authz, rpc
 from clinops.common.v1 import common_pb2
 from clinops.training.v1 import training_pb2, training_pb2_grpc
 from services.staffing.eligibility import CertificationAnswer, CertificationProblem
@@ -55,6 +55,8 @@ class TrainingChecker:
         self.channel = channel
         self.stub = training_pb2_grpc.TrainingServiceStub(channel)
         self.deadline_seconds = deadline_seconds
+        # Staffing asks as itself (the scheduler credential), not for the person claiming.
+        self.identity = authz.service_metadata()
 
     @classmethod
     def connect(cls, target: str, *, deadline_seconds: float = 1.0) -> TrainingChecker:
@@ -66,7 +68,8 @@ class TrainingChecker:
         request = training_pb2.CheckEligibilityRequest(
             staff_id=staff_id, unit_id=unit_id, role=role.value, window=window_message(window))
         try:
-            response = self.stub.CheckEligibility(request, timeout=self.deadline_seconds)
+            response = self.stub.CheckEligibility(request, timeout=self.deadline_seconds,
+                                                  metadata=self.identity)
         except grpc.RpcError as error:
             code = error.code() if hasattr(error, "code") else None
             log.warning("training did not answer CheckEligibility: %s", code)

@@ -17,6 +17,7 @@ from clinops.idempotency import Retention, SqlResponseMemo
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
 from services.supplies import free_text, receipts, usecases
 from services.supplies import outbox as supplies_outbox
+from services.supplies.authz import authorisation
 from services.supplies.config import SuppliesSettings
 from services.supplies.domain import DEFAULT_WINDOW_DAYS
 from services.supplies.errors import (
@@ -357,7 +358,8 @@ def _create(*, store: SuppliesStore, clock: Clock, address: str, window_days: in
     add = functools.partial(supplies_pb2_grpc.add_SuppliesServiceServicer_to_server, servicer)
     once = rpc.IdempotencyInterceptor(SqlResponseMemo(store.engine), MUTATING_METHODS)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
-                              security=security, interceptors=[free_text.guard(), once])
+                              security=security,
+                              interceptors=[authorisation(store, clock), free_text.guard(), once])
 
 
 def order_hand_off(settings: SuppliesSettings, store: SuppliesStore, clock: Clock

@@ -17,6 +17,7 @@ from clinops.idempotency import Retention, SqlResponseMemo
 from clinops.training.v1 import training_pb2, training_pb2_grpc
 from services.training import free_text, reminders, usecases
 from services.training import outbox as training_outbox
+from services.training.authz import authorisation
 from services.training.config import TrainingSettings
 from services.training.errors import (
     AlreadyDecided,
@@ -399,7 +400,8 @@ def _create(*, store: TrainingStore, clock: Clock, address: str, time_zone: str,
     add = functools.partial(training_pb2_grpc.add_TrainingServiceServicer_to_server, servicer)
     once = rpc.IdempotencyInterceptor(SqlResponseMemo(store.engine), MUTATING_METHODS)
     return rpc.create_server(register=[add], service_names=[SERVICE_NAME], address=address,
-                              security=security, interceptors=[free_text.guard(), once])
+                              security=security,
+                              interceptors=[authorisation(store, clock), free_text.guard(), once])
 
 
 def serve(settings: TrainingSettings, *, grace_seconds: float = 5.0) -> None:

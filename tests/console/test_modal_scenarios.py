@@ -37,8 +37,8 @@ click 1
 # Karen (5T manager) rejects with the modal: first empty, then with a reason; status lists what
 # is short; Maya reports a night call-out from the report form and Derek (ACLS expired) claims.
 REJECT_STATUS_REPORT = """\
-/supply count 5T ECG-ELECTRODE 1
 as Karen
+/supply count 5T ECG-ELECTRODE 1
 click 3
 submit
 submit No room on the cart this week

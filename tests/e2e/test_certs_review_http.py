@@ -360,8 +360,9 @@ async def test_a_staff_nurse_asking_for_the_export_is_refused_and_nothing_is_upl
                              "certification compliance")
     assert review_bot.slack.calls("files.getUploadURLExternal") == []
     assert review_bot.slack.calls(UPLOAD_METHOD) == []
-    [audit] = [e for e in training_store.audit_log() if e.action == "COMPLIANCE_EXPORT"]
-    assert audit.outcome == "refused"
+    # Refused by training's authorisation table before the use case, and audited there.
+    [audit] = [e for e in training_store.audit_log() if e.action == "ExportUnitCompliance"]
+    assert audit.outcome.startswith("REFUSED: only ICU's managers and the educators")
 
 
 async def test_the_educator_may_export_any_unit_and_an_unknown_unit_is_named(

@@ -44,10 +44,12 @@ async def test_no_unit_means_the_callers_home_unit_from_the_staff_directory(
     assert render_blocks(reply["blocks"]).startswith("Intensive Care Unit (ICU)\n")
 
 
-async def test_someone_outside_the_staff_directory_is_asked_to_name_a_unit(served_bot, hospital):
+async def test_someone_outside_the_staff_directory_is_told_so_and_sees_no_names(
+        served_bot, hospital):
+    # Who is on duty is for the unit's staff (staffing's authorisation table, issue 15 §2).
     stranger = SlackUser(team_id=hospital.team_id, user_id="U0STRANGER", user_name="visitor")
-    _, reply = await served_bot.command(stranger, "night")
-    assert "You have no home unit" in reply["text"]
+    _, reply = await served_bot.command(stranger, "ICU night")
+    assert "You are not in the staff directory; ask your unit manager." in reply["text"]
     assert "Usage:" in reply["text"]
 
 

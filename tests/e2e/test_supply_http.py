@@ -239,7 +239,9 @@ async def test_a_staff_nurse_clicking_approve_is_refused_privately_and_nothing_i
     assert refusal.body["text"] == "You are not an approver for ICU's orders; ask Denise Okafor"
     assert thread_posts(supply_bot.slack) == [] and supply_bot.slack.calls("chat.update") == []
     assert supplies_store.get_proposal(1).state.value == "OPEN"
-    assert [e.outcome for e in supplies_store.audit_log() if e.action == "APPROVE"] == ["REFUSED"]
+    # Refused by supplies' authorisation table, before the use case, and audited there.
+    assert [e.outcome for e in supplies_store.audit_log()
+            if e.action == "DecideProposal"] == ["REFUSED"]
 
 
 async def test_a_double_click_on_approve_makes_one_decision_and_one_order(

@@ -73,7 +73,7 @@ async def test_a_staff_nurse_is_refused_in_an_ephemeral_reply_and_stock_does_not
     assert "Usage" not in reply["text"]
     assert supplies_store.get_stock("ICU", "CHG-CLOTH").on_hand == 2
     refusal = supplies_store.audit_log()[-1]
-    assert (refusal.action, refusal.outcome) == ("receive", "REFUSED")
+    assert (refusal.action, refusal.outcome) == ("ReceivePurchaseOrder", "REFUSED")
 
 
 async def test_after_a_partial_delivery_receive_takes_in_only_what_is_still_expected(

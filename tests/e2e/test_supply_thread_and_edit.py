@@ -202,20 +202,21 @@ async def test_a_quantity_that_is_not_a_whole_number_is_shown_on_its_field_and_n
     assert supplies_store.get_proposal(1).lines[0].quantity == 96
 
 
-async def test_a_nurse_submitting_the_edit_modal_sees_the_refusal_on_the_line(
+async def test_a_nurse_clicking_edit_is_refused_privately_before_any_modal_opens(
     bot, supplies_store, hospital  # noqa: F811
 ):
     derek = person(hospital, "Derek Lindqvist")
     message = await proposal_posted(bot, supplies_store, hospital)
+    answered = len(bot.slack.calls("response_url"))
     await bot.click(derek, message, ActionId.EDIT_QUANTITIES)
-    status, body = await bot.submit_edit(derek, opened_view(bot.slack), {"CHG-CLOTH": "24"})
-    answer = json.loads(body)
-    assert status == 200 and answer["response_action"] == "errors"
-    assert answer["errors"][f"{BlockId.EDIT_QUANTITY}.CHG-CLOTH"] == (
-        "You are not an approver for ICU's orders; ask Denise Okafor")
+    # The proposal (who decided it) is for ICU's approvers and receivers: supplies' table
+    # refuses Derek the GetProposal the modal is built from, so no modal he cannot submit.
+    refusal = bot.slack.wait_for("response_url", answered + 1)[-1]
+    assert refusal.body["text"] == "You are not an approver for ICU's orders; ask Denise Okafor"
+    assert bot.slack.calls("views.open") == []
     assert thread_posts(bot.slack) == [] and bot.slack.calls("chat.update") == []
     assert [e.outcome for e in supplies_store.audit_log()
-            if e.action == "EDIT_QUANTITIES"] == ["REFUSED"]
+            if e.action == "GetProposal"] == ["REFUSED"]
 
 
 # ---- decisions replied in the thread ----------------------------------------------------------
@@ -306,7 +307,7 @@ async def test_a_staff_nurse_replying_approve_is_refused_privately_and_the_attem
     assert refusal.body["text"] == "You are not an approver for ICU's orders; ask Denise Okafor"
     assert thread_posts(bot.slack) == [] and bot.slack.calls("chat.update") == []
     assert supplies_store.get_proposal(1).state.value == "OPEN"
-    [refused] = [e for e in supplies_store.audit_log() if e.action == "APPROVE"]
+    [refused] = [e for e in supplies_store.audit_log() if e.action == "DecideProposal"]
     assert (refused.outcome, refused.actor.slack_user_id) == ("REFUSED", derek.user_id)
 
 

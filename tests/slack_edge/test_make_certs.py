@@ -46,8 +46,10 @@ def test_the_key_and_the_token_are_written_0600_and_the_output_says_so(
     # The certificate is public: whoever connects is shown it anyway.
     assert mode(certs / "server.pem") & 0o044
     assert "0600" in capsys.readouterr().out
-    assert sorted(p.name for p in certs.iterdir()) == ["server-key.pem", "server.pem",
-                                                        "service-token"]
+    # The scheduler credential (clinops.authz) is a secret too.
+    assert mode(certs / "scheduler-credential") == 0o600
+    assert sorted(p.name for p in certs.iterdir()) == ["scheduler-credential", "server-key.pem",
+                                                        "server.pem", "service-token"]
 
 
 def test_a_token_kept_from_an_earlier_world_readable_run_keeps_its_value_and_becomes_0600(

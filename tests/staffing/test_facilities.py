@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from clinops import rpc
+from clinops import authz, rpc
 from clinops.clock import fixed_clock
 from clinops.common.v1 import common_pb2
 from clinops.sql import create_db_engine
@@ -19,7 +19,6 @@ from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from services.staffing.model import Facility, Unit, UnitCategory
 from services.staffing.server import create_server
 from services.staffing.store import MIGRATIONS, StaffingStore, migrate
-from tests.staffing.staffing_fixtures import TEAM
 
 TIMEOUT = 5.0
 NEW_YORK, LA = "America/New_York", "America/Los_Angeles"
@@ -123,7 +122,7 @@ def test_an_unknown_facility_is_not_found_and_a_malformed_one_invalid(staffing) 
 
 
 def test_now_is_each_facilitys_own_shift_and_day(staffing) -> None:  # noqa: ANN001
-    caller = rpc.caller_metadata(rpc.Caller(TEAM, "US1"))
+    caller = authz.service_metadata()  # as the scheduler's digest asks
     clinic = staffing.GetShiftGaps(staffing_pb2.GetShiftGapsRequest(unit_id="HC1"),
                                    timeout=TIMEOUT, metadata=caller).window
     icu = staffing.GetShiftGaps(staffing_pb2.GetShiftGapsRequest(unit_id="ICU"),

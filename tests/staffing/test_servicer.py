@@ -10,7 +10,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from clinops import rpc
+from clinops import authz, rpc
 from clinops.clock import fixed_clock
 from clinops.common.v1 import common_pb2
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
@@ -82,9 +82,10 @@ def test_an_empty_unit_means_the_callers_home_unit(staffing) -> None:  # noqa: A
     assert gaps(staffing).unit.unit_id == "ICU"
 
 
-def test_an_empty_unit_from_a_stranger_is_a_failed_precondition(staffing) -> None:  # noqa: ANN001
+def test_a_stranger_asking_for_shift_gaps_is_refused(staffing) -> None:  # noqa: ANN001
+    # Who is on duty is for the facility's staff (staffing's authorisation table).
     error = refused(lambda: gaps(staffing, caller=STRANGER))
-    assert error.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert error.code() is grpc.StatusCode.PERMISSION_DENIED
     assert "staff directory" in error.details()
 
 
@@ -123,16 +124,19 @@ def test_units_are_listed_and_fetched_in_any_case(staffing) -> None:  # noqa: AN
 
 def test_the_staff_directory_answers_by_slack_identity(staffing) -> None:  # noqa: ANN001
     member = staffing.GetStaffMember(staffing_pb2.GetStaffMemberRequest(
-        slack_team_id=TEAM, slack_user_id="US1"), timeout=TIMEOUT).staff_member
+        slack_team_id=TEAM, slack_user_id="US1"), timeout=TIMEOUT,
+        metadata=rpc.caller_metadata(rpc.Caller(TEAM, "US1"))).staff_member
     assert member.staff_id == "S1" and list(member.duties) == [staffing_pb2.DUTY_CHARGE]
     error = refused(lambda: staffing.GetStaffMember(
-        staffing_pb2.GetStaffMemberRequest(staff_id="NOBODY"), timeout=TIMEOUT))
+        staffing_pb2.GetStaffMemberRequest(staff_id="NOBODY"), timeout=TIMEOUT,
+        metadata=authz.service_metadata()))
     assert error.code() is grpc.StatusCode.NOT_FOUND
 
 
 def test_candidates_without_an_open_shift_or_unit_name_the_missing_field(staffing) -> None:  # noqa: ANN001
-    error = refused(lambda: staffing.ListCandidates(staffing_pb2.ListCandidatesRequest(),
-                                                    timeout=TIMEOUT))
+    error = refused(lambda: staffing.ListCandidates(
+        staffing_pb2.ListCandidatesRequest(), timeout=TIMEOUT,
+        metadata=rpc.caller_metadata(rpc.Caller(TEAM, "US1"))))
     assert error.code() is grpc.StatusCode.INVALID_ARGUMENT and "unit_id" in error.details()
 
 

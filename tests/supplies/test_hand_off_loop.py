@@ -24,7 +24,7 @@ from services.supplies.model import Decision
 from services.supplies.orders import WebhookOutlet
 from services.supplies.server import create_server
 from services.supplies.store import SuppliesStore
-from tests.supplies.supplies_fixtures import MANAGER, NOW, NURSE
+from tests.supplies.supplies_fixtures import CHARGE_NURSE, MANAGER, NOW
 from tests.supplies.test_servicer import metadata
 
 CLOCK = fixed_clock(NOW)
@@ -99,7 +99,8 @@ def test_the_approval_answers_within_the_bots_deadline_while_the_webhook_is_stil
             stub = supplies_pb2_grpc.SuppliesServiceStub(channel)
             counted = stub.RecordCount(pb.RecordCountRequest(unit_id="ICU", sku="CHG-CLOTH",
                                                              quantity=20),
-                                       timeout=BOT_DEADLINE_SECONDS, metadata=metadata(NURSE))
+                                       timeout=BOT_DEADLINE_SECONDS,
+                                       metadata=metadata(CHARGE_NURSE))
             approved = stub.DecideProposal(
                 pb.DecideProposalRequest(proposal_id=counted.proposal.proposal_id,
                                          decision=pb.DECISION_APPROVE),

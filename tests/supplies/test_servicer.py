@@ -9,7 +9,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from clinops import rpc
+from clinops import authz, rpc
 from clinops.clock import fixed_clock
 from clinops.common.v1 import common_pb2
 from clinops.supplies.v1 import supplies_pb2 as pb
@@ -17,7 +17,14 @@ from clinops.supplies.v1 import supplies_pb2_grpc
 from services.supplies.model import Actor, Approver, Stock
 from services.supplies.server import SERVICE_NAME, create_server
 from services.supplies.store import SuppliesStore
-from tests.supplies.supplies_fixtures import DIRECTOR, MANAGER, NOW, NURSE, TEAM
+from tests.supplies.supplies_fixtures import (
+    CHARGE_NURSE,
+    DIRECTOR,
+    MANAGER,
+    NOW,
+    NURSE,
+    TEAM,
+)
 
 TIMEOUT = 5.0
 STRANGER = Actor(TEAM, "U_NOBODY")
@@ -42,7 +49,8 @@ def metadata(actor: Actor, key: str = "") -> tuple[tuple[str, str], ...]:
     return (*pairs, (rpc.IDEMPOTENCY_KEY, key)) if key else pairs
 
 
-def count(stub, sku: str, quantity: int, actor: Actor = NURSE):  # noqa: ANN001, ANN201
+def count(stub, sku: str, quantity: int, actor: Actor = CHARGE_NURSE):  # noqa: ANN001, ANN201
+    # Counts are the unit's charge nurses' (receivers) and approvers' (supplies' table).
     return stub.RecordCount(pb.RecordCountRequest(unit_id="icu", sku=sku, quantity=quantity),
                             timeout=TIMEOUT, metadata=metadata(actor))
 
@@ -123,10 +131,11 @@ def test_a_nurse_who_is_not_an_approver_is_refused_and_audited(supplies, store) 
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
     assert "not an approver for ICU" in error.details()
     refusal = store.audit_log()[-1]
+    # Refused and audited by supplies' table, before the use case.
     assert (refusal.action, refusal.outcome, refusal.actor.slack_user_id) == (
-        "APPROVE", "REFUSED", "U_RN")
+        "DecideProposal", "REFUSED", "U_RN")
     state = supplies.GetProposal(pb.GetProposalRequest(proposal_id=proposal_id),
-                                 timeout=TIMEOUT).proposal.state
+                                 timeout=TIMEOUT, metadata=authz.service_metadata()).proposal.state
     assert state == pb.PROPOSAL_STATE_OPEN
 
 
@@ -206,7 +215,7 @@ def test_unknown_unit_item_and_proposal_are_not_found(supplies) -> None:  # noqa
         lambda: supplies.GetStockStatus(pb.GetStockStatusRequest(unit_id="5E"), timeout=TIMEOUT),
         lambda: count(supplies, "NO-SUCH-SKU", 1),
         lambda: supplies.GetProposal(pb.GetProposalRequest(proposal_id="RP-99"),
-                                     timeout=TIMEOUT),
+                                     timeout=TIMEOUT, metadata=authz.service_metadata()),
     ):
         assert refused(call).code() == grpc.StatusCode.NOT_FOUND
 
@@ -260,11 +269,12 @@ def test_a_nurse_who_approves_for_no_unit_may_not_import_and_the_attempt_is_audi
     error = refused(lambda: supplies.ImportStock(pb.ImportStockRequest(rows=rows),
                                                  timeout=TIMEOUT, metadata=metadata(NURSE)))
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
-    assert "not an approver for ICU" in error.details()
+    # Refused by supplies' table before the rows are read: she approves for no unit at all.
+    assert "only a unit's approvers may import its stock" in error.details()
     assert store.get_stock("ICU", "CHG-CLOTH").on_hand == 60
     refusal = store.audit_log()[-1]
-    assert (refusal.action, refusal.outcome) == ("IMPORT", "REFUSED")
-    assert refusal.actor.slack_user_id == "U_RN" and "ICU" in refusal.detail
+    assert (refusal.action, refusal.outcome) == ("ImportStock", "REFUSED")
+    assert refusal.actor.slack_user_id == "U_RN"
 
 
 def test_an_icu_approver_may_not_import_rows_for_a_unit_they_do_not_approve_for(
@@ -305,17 +315,19 @@ def test_scan_proposes_once_and_re_arms_when_stock_recovers(supplies) -> None:  
     supplies.SetPar(pb.SetParRequest(unit_id="ICU", sku="CHG-CLOTH", par=100,
                                      fixed_reorder_point=70),
                     timeout=TIMEOUT, metadata=metadata(MANAGER))
-    scan = supplies.ScanReorders(pb.ScanReordersRequest(), timeout=TIMEOUT).proposals
+    scan = supplies.ScanReorders(pb.ScanReordersRequest(), timeout=TIMEOUT,
+        metadata=authz.service_metadata()).proposals
     assert [p.lines[0].sku for p in scan] == ["CHG-CLOTH"]
-    assert not supplies.ScanReorders(pb.ScanReordersRequest(), timeout=TIMEOUT).proposals
+    assert not supplies.ScanReorders(pb.ScanReordersRequest(), timeout=TIMEOUT,
+        metadata=authz.service_metadata()).proposals
     count(supplies, "CHG-CLOTH", 90)  # back above 70 before anyone decided: withdrawn
     withdrawn = supplies.GetProposal(pb.GetProposalRequest(proposal_id=scan[0].proposal_id),
-                                     timeout=TIMEOUT).proposal
+                                     timeout=TIMEOUT, metadata=authz.service_metadata()).proposal
     assert withdrawn.state == pb.PROPOSAL_STATE_WITHDRAWN
     assert count(supplies, "CHG-CLOTH", 50).proposal.proposal_id != scan[0].proposal_id
     listed = supplies.ListProposals(pb.ListProposalsRequest(unit_id="ICU",
                                                             state=pb.PROPOSAL_STATE_OPEN),
-                                    timeout=TIMEOUT).proposals
+                                    timeout=TIMEOUT, metadata=authz.service_metadata()).proposals
     assert len(listed) == 1
 
 
@@ -329,10 +341,12 @@ def test_set_proposal_message_records_where_the_proposal_was_posted(supplies) ->
     proposal_id = count(supplies, "CHG-CLOTH", 20).proposal.proposal_id
     answer = supplies.SetProposalMessage(
         pb.SetProposalMessageRequest(proposal_id=proposal_id, slack_channel_id="C_ICU",
-                                     slack_message_ts="1764180000.000100"), timeout=TIMEOUT)
+                                     slack_message_ts="1764180000.000100"), timeout=TIMEOUT,
+                                         metadata=authz.service_metadata())
     assert (answer.proposal.slack_channel_id, answer.proposal.slack_message_ts) == (
         "C_ICU", "1764180000.000100")
-    again = supplies.GetProposal(pb.GetProposalRequest(proposal_id=proposal_id), timeout=TIMEOUT)
+    again = supplies.GetProposal(pb.GetProposalRequest(proposal_id=proposal_id), timeout=TIMEOUT,
+        metadata=authz.service_metadata())
     assert again.proposal.slack_message_ts == "1764180000.000100"
 
 
@@ -340,6 +354,6 @@ def test_set_proposal_message_without_a_timestamp_is_invalid(supplies) -> None: 
     proposal_id = count(supplies, "CHG-CLOTH", 20).proposal.proposal_id
     error = refused(lambda: supplies.SetProposalMessage(
         pb.SetProposalMessageRequest(proposal_id=proposal_id, slack_channel_id="C_ICU"),
-        timeout=TIMEOUT))
+        timeout=TIMEOUT, metadata=authz.service_metadata()))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert rpc.field_violations(error) == {"slack_message_ts": "required"}

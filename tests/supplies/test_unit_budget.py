@@ -15,7 +15,7 @@ from clinops.supplies.v1 import supplies_pb2_grpc
 from services.supplies.model import Unit
 from services.supplies.server import create_server
 from services.supplies.store import SuppliesStore
-from tests.supplies.supplies_fixtures import MANAGER, NOW, NURSE
+from tests.supplies.supplies_fixtures import CHARGE_NURSE, MANAGER, NOW
 
 TIMEOUT = 5.0
 
@@ -54,7 +54,7 @@ def approve_a_chg_order(stub: supplies_pb2_grpc.SuppliesServiceStub) -> int:
     def meta(actor):  # noqa: ANN001, ANN202
         return rpc.caller_metadata(rpc.Caller(actor.slack_team_id, actor.slack_user_id))
     proposal = stub.RecordCount(pb.RecordCountRequest(unit_id="ICU", sku="CHG-CLOTH", quantity=20),
-                                timeout=TIMEOUT, metadata=meta(NURSE)).proposal
+                                timeout=TIMEOUT, metadata=meta(CHARGE_NURSE)).proposal
     approved = stub.DecideProposal(pb.DecideProposalRequest(
         proposal_id=proposal.proposal_id, decision=pb.DECISION_APPROVE), timeout=TIMEOUT,
         metadata=meta(MANAGER)).proposal

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import grpc
 import pytest
 
+from clinops.authz import service_metadata
 from clinops.clock import fixed_clock
 from clinops.common.v1 import common_pb2
 from clinops.training.v1 import training_pb2, training_pb2_grpc
@@ -98,12 +99,14 @@ def record(stub, phase: int, claim_id: str = ""):  # noqa: ANN001, ANN201
         staff_id="C1", certification_code="BLS",
         expires_on=common_pb2.Date(year=2026, month=7, day=15), threshold_days=30,
         phase=phase, claim_id=claim_id)
-    return stub.RecordReminderSent(request, timeout=TIMEOUT)
+    # The notifier records a DM as itself: the scheduler credential (clinops.authz).
+    return stub.RecordReminderSent(request, timeout=TIMEOUT, metadata=service_metadata())
 
 
 def expiring_staff(stub) -> set[str]:  # noqa: ANN001
     request = training_pb2.ListExpiringRequest(on=common_pb2.Date(year=2026, month=6, day=15))
-    return {e.record.staff_id for e in stub.ListExpiring(request, timeout=TIMEOUT).expiring}
+    return {e.record.staff_id for e in stub.ListExpiring(
+        request, timeout=TIMEOUT, metadata=service_metadata()).expiring}
 
 
 def test_a_reminder_leaves_the_expiring_list_once_sent_not_while_claimed_and_is_audited(
@@ -137,7 +140,8 @@ def test_marking_sent_without_the_claim_id_names_the_field(training) -> None:  #
 def test_the_digest_lists_expired_and_upcoming_per_unit_with_its_managers(training) -> None:  # noqa: ANN001
     request = training_pb2.ListCertificationDigestRequest(
         on=common_pb2.Date(year=2026, month=6, day=15), upcoming_within_days=90)
-    units = {u.unit_id: u for u in training.ListCertificationDigest(request, timeout=TIMEOUT).units}
+    units = {u.unit_id: u for u in training.ListCertificationDigest(
+        request, timeout=TIMEOUT, metadata=service_metadata()).units}
     assert set(units) == {"ICU"}  # ED has nothing expired or expiring within 90 days
     icu = units["ICU"]
     assert [m.staff_id for m in icu.managers] == ["M1"]
@@ -145,7 +149,8 @@ def test_the_digest_lists_expired_and_upcoming_per_unit_with_its_managers(traini
             for e in icu.expired] == [("N2", "ACLS", -15)]
     assert [(e.record.staff_id, e.record.days_left) for e in icu.upcoming] == [("C1", 30)]
     expired_only = training.ListCertificationDigest(
-        training_pb2.ListCertificationDigestRequest(on=request.on), timeout=TIMEOUT).units
+        training_pb2.ListCertificationDigestRequest(on=request.on), timeout=TIMEOUT,
+        metadata=service_metadata()).units
     assert [len(u.upcoming) for u in expired_only] == [0]
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 import grpc
 import pytest
 
+from clinops.authz import service_metadata
 from clinops.common.v1 import common_pb2
 from clinops.outbox import Event, pending_events
 from clinops.training.v1 import training_pb2, training_pb2_grpc
@@ -63,7 +64,8 @@ def queue(stub, on: date = ON, **fields):  # noqa: ANN001, ANN003, ANN201
         on=common_pb2.Date(year=on.year, month=on.month, day=on.day), **fields)
     if "unit_ids" not in fields:
         request.all_units = True
-    return stub.QueueReminders(request, timeout=TIMEOUT)
+    # The scheduler queues reminders as itself: the scheduler credential (clinops.authz).
+    return stub.QueueReminders(request, timeout=TIMEOUT, metadata=service_metadata())
 
 
 def counts(answer) -> tuple[int, int, int]:  # noqa: ANN001
@@ -134,7 +136,8 @@ def test_a_reminder_recorded_sent_is_never_queued_again(
     sent = training.RecordReminderSent(training_pb2.RecordReminderSentRequest(
         staff_id="C1", certification_code="BLS",
         expires_on=common_pb2.Date(year=2026, month=7, day=15), threshold_days=30,
-        phase=training_pb2.REMINDER_PHASE_SENT, claim_id=event.event_id), timeout=TIMEOUT)
+        phase=training_pb2.REMINDER_PHASE_SENT, claim_id=event.event_id), timeout=TIMEOUT,
+        metadata=service_metadata())
     assert sent.recorded
     clock.now = NOW + QUEUE_LEASE + timedelta(hours=1)
     assert counts(queue(training)) == (0, 1, 0)  # N2's only: C1's went out

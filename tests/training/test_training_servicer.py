@@ -10,7 +10,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from clinops import rpc
+from clinops import authz, rpc
 from clinops.clock import fixed_clock
 from clinops.common.v1 import common_pb2
 from clinops.training.v1 import training_pb2, training_pb2_grpc
@@ -36,7 +36,8 @@ def training(training_store: TrainingStore) -> Iterator[training_pb2_grpc.Traini
 
 def call(stub, method: str, caller: rpc.Caller | None = None, **request):  # noqa: ANN001, ANN201
     request_type = getattr(training_pb2, f"{method}Request")
-    metadata = rpc.caller_metadata(caller) if caller else ()
+    # No person: the scheduler (or staffing) asking as itself, with the scheduler credential.
+    metadata = rpc.caller_metadata(caller) if caller else authz.service_metadata()
     return getattr(stub, method)(request_type(**request), timeout=TIMEOUT, metadata=metadata)
 
 
