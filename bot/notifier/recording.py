@@ -64,7 +64,8 @@ class ServiceRecorder:
         client = {"staffing": self.staffing, "supplies": self.supplies,
                   "training": self.training}.get(event.service)
         # The notifier acts as itself here (a service identity), not for a Slack user.
-        return client.acting_for(Caller("", "", f"event-{event.event_id[:8]}")) if client else None
+        return (client.acting_for(Caller("", "", f"event-{event.event_id[:8]}")).as_service()
+                if client else None)
 
     async def delivered(self, event: Event) -> Delivered | None:
         """The post `event` has, as its service recorded it; None when not recorded (or no

@@ -126,6 +126,9 @@ def table(directory: StaffDirectory) -> dict[str, Rule]:
         "ReleasePreShiftAlert": SERVICE,
         # The use case lists only claims on units the caller runs (App Home).
         "ListPendingClaims": person("member", or_service=True),
+        # The notifier's record of an event's post (clinops.event_delivery).
+        "RecordEventDelivery": SERVICE,
+        "GetEventDelivery": SERVICE,
         "CancelOpenShift": person(*RUNS_THE_UNIT, unit=shift_unit, says=(
             "Only the charge nurse or manager of {unit} can cancel its open shifts.")),
     }

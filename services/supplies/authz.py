@@ -136,6 +136,9 @@ def table(directory: SuppliesDirectory) -> dict[str, Rule]:
         "SetProposalMessage": person(*KEEPERS, unit=proposal_unit, or_service=True),
         "ReceivePurchaseOrder": person(*KEEPERS, unit=directory.unit_of_order,
                                        says=not_a_receiver),
+        # The notifier's record of an event's post (clinops.event_delivery).
+        "RecordEventDelivery": SERVICE,
+        "GetEventDelivery": SERVICE,
         "GetUnitBudget": ANYONE,
     }
 

@@ -115,6 +115,9 @@ def table(directory: TrainingDirectory) -> dict[str, Rule]:
                                           unit=lambda r: r.unit_id or authz.EVERY_UNIT),
         "ExportUnitCompliance": person(*OVERSEES, unit=unit_id, says=(
             "only {unit}'s managers and the educators may export its certification compliance")),
+        # The notifier's record of an event's post (clinops.event_delivery).
+        "RecordEventDelivery": SERVICE,
+        "GetEventDelivery": SERVICE,
         # The use case lists only renewals the caller may verify (App Home).
         "ListPendingRenewals": person("member"),
     }
