@@ -16,6 +16,7 @@ from bot.clients import StaffingClient, TrainingClient
 from bot.notifier.notifier import Notifier
 from bot.notifier.pacing import ChannelPacer
 from bot.notifier.recording import ServiceRecorder
+from clinops.authz import service_metadata
 from clinops.clock import fixed_clock
 from clinops.outbox import (
     DEFAULT_LEASE_SECONDS,
@@ -110,19 +111,25 @@ async def test_the_first_delivery_recorded_stands_and_bad_input_is_refused_namin
     shift = report_icu_night(staffing_store, hospital)
     event_id = posted_event_id(shift.open_shift_id)
     stub = staffing_client.stub
+    # The notifier records deliveries as itself: the scheduler credential (clinops.authz).
+    NOTIFIER = service_metadata()  # noqa: N806
     record = staffing_pb2.RecordEventDeliveryRequest
 
     first = await stub.RecordEventDelivery(record(
-        event_id=event_id, slack_channel_id="C0ICU0001", slack_message_ts="1.1"), timeout=5)
+        event_id=event_id, slack_channel_id="C0ICU0001", slack_message_ts="1.1"), timeout=5,
+        metadata=NOTIFIER)
     again = await stub.RecordEventDelivery(record(
-        event_id=event_id, slack_channel_id="C0ICU0001", slack_message_ts="2.2"), timeout=5)
+        event_id=event_id, slack_channel_id="C0ICU0001", slack_message_ts="2.2"), timeout=5,
+        metadata=NOTIFIER)
     assert first.delivery == again.delivery
     assert (again.delivery.delivered, again.delivery.slack_message_ts) == (True, "1.1")
     looked = await stub.GetEventDelivery(
-        staffing_pb2.GetEventDeliveryRequest(event_id=event_id), timeout=5)
+        staffing_pb2.GetEventDeliveryRequest(event_id=event_id), timeout=5,
+        metadata=NOTIFIER)
     assert looked.delivery == first.delivery
     never = await stub.GetEventDelivery(
-        staffing_pb2.GetEventDeliveryRequest(event_id="f" * 32), timeout=5)
+        staffing_pb2.GetEventDeliveryRequest(event_id="f" * 32), timeout=5,
+        metadata=NOTIFIER)
     assert not never.delivery.delivered
 
     for bad, field in ((record(event_id=""), "event_id"),
@@ -130,11 +137,13 @@ async def test_the_first_delivery_recorded_stands_and_bad_input_is_refused_namin
                        (record(event_id=event_id, slack_channel_id="C0ICU0001"),
                         "slack_message_ts")):
         with pytest.raises(grpc.aio.AioRpcError) as refused:
-            await stub.RecordEventDelivery(bad, timeout=5)
+            await stub.RecordEventDelivery(bad, timeout=5,
+        metadata=NOTIFIER)
         assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert field in refused.value.details()
     with pytest.raises(grpc.aio.AioRpcError) as unknown:
-        await stub.RecordEventDelivery(record(event_id="f" * 32), timeout=5)
+        await stub.RecordEventDelivery(record(event_id="f" * 32), timeout=5,
+        metadata=NOTIFIER)
     assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
 
 
