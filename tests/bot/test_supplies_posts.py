@@ -51,7 +51,9 @@ async def supplies(store: SuppliesStore) -> AsyncIterator[SuppliesClient]:
     server.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     # A scheduled job acts for nobody in particular; the service's scan needs no identity.
-    yield SuppliesClient(supplies_pb2_grpc.SuppliesServiceStub(channel), deadline_seconds=5)
+    # The scheduler's client (scans), as itself: the scheduler credential (clinops.authz).
+    yield SuppliesClient(supplies_pb2_grpc.SuppliesServiceStub(channel),
+                         deadline_seconds=5).as_service()
     await channel.close()
     server.stop(grace=None)
 
