@@ -117,9 +117,9 @@ def test_a_refused_report_is_audited_and_its_key_is_decided_afresh_when_sent_aga
         staffing.stub.ReportGap(gap_report(), timeout=TIMEOUT, metadata=nurse)
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert staffing.store.list_open_shifts("ICU") == [] and posts_waiting(staffing.store) == 0
-    # The refusal is on the audit log although its call's claim was given back.
-    [denied] = [entry for entry in staffing.store.audit_entries() if entry.outcome == "DENIED"]
-    assert (denied.action, denied.actor_user_id) == ("report", "US2")
+    # The refusal (staffing's authorisation table) is on the audit log; no claim was taken.
+    [denied] = [entry for entry in staffing.store.audit_entries() if entry.outcome == "REFUSED"]
+    assert (denied.action, denied.actor_user_id) == ("ReportGap", "US2")
     with pytest.raises(grpc.RpcError) as again:
         staffing.stub.ReportGap(gap_report(), timeout=TIMEOUT, metadata=nurse)
     assert again.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -149,7 +149,7 @@ def test_a_recount_sent_under_a_used_key_is_already_exists_naming_the_key_and_no
     supplies,  # noqa: ANN001
 ) -> None:
     stub, store = supplies
-    nurse = supplies_fixtures.NURSE
+    nurse = supplies_fixtures.CHARGE_NURSE  # counts are the charge nurse's (supplies' table)
     key = "slack:view:count-1"
     sent = metadata(nurse.slack_team_id, nurse.slack_user_id, key)
 
