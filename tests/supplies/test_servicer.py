@@ -168,7 +168,8 @@ def test_a_rejection_says_how_long_it_holds_and_the_scan_keeps_quiet(supplies) -
     rejected = decide(supplies, proposal_id, MANAGER, decision=pb.DECISION_REJECT,
                       reason="cart coming", snooze_days=3)
     assert rejected.held_until.ToDatetime(tzinfo=UTC) == NOW + timedelta(days=3)
-    assert not supplies.ScanReorders(pb.ScanReordersRequest(), timeout=TIMEOUT).proposals
+    assert not supplies.ScanReorders(pb.ScanReordersRequest(), timeout=TIMEOUT,
+                                  metadata=authz.service_metadata()).proposals
 
 
 def test_editing_quantities_rounds_to_packs_then_approval_uses_them(supplies) -> None:  # noqa: ANN001
