@@ -394,13 +394,15 @@ class ServiceSecuritySettings(BaseSettings):
 READ_METHODS: dict[str, tuple[str, ...]] = {
     "clinops.staffing.v1.StaffingService": (
         "ListUnits", "GetUnit", "GetShiftGaps", "GetStaffMember", "ListOpenShifts",
-        "ListCandidates", "ListAssignments", "ListFacilities", "ListPendingClaims"),
+        "ListCandidates", "ListAssignments", "ListFacilities", "ListPendingClaims",
+        "GetEventDelivery"),
     "clinops.supplies.v1.SuppliesService": (
-        "ListItems", "GetStockStatus", "GetProposal", "ListProposals", "GetUnitBudget"),
+        "ListItems", "GetStockStatus", "GetProposal", "ListProposals", "GetUnitBudget",
+        "GetEventDelivery"),
     "clinops.training.v1.TrainingService": (
         "ListCertificationTypes", "ListRequirements", "ListRecords", "CheckEligibility",
         "ListExpiring", "GetUnitCompliance", "ListCertificationDigest", "ExportUnitCompliance",
-        "ListPendingRenewals"),
+        "ListPendingRenewals", "GetEventDelivery"),
 }
 
 

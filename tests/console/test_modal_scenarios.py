@@ -41,7 +41,8 @@ as Karen
 /supply count 5T ECG-ELECTRODE 1
 click 3
 submit
-submit No room on the cart this week
+set 1 No room on the cart this week
+submit
 /supply status 5T
 as Maya
 /shift-gap report

@@ -9,10 +9,11 @@ import pytest
 SCRIPT = """\
 as Maya
 /shift-gap report ICU RN 1 night Pt John Smith MRN 00123456 bed 12
-/supply count 5T ECG-ELECTRODE 1
 as Karen
+/supply count 5T ECG-ELECTRODE 1
 click 3
-submit Pt Jane Doe MRN 7654321
+set 1 Pt Jane Doe MRN 7654321
+submit
 cancel
 reply reject Pt Jane Doe MRN 7654321
 """
