@@ -14,23 +14,31 @@ import sqlalchemy as sa
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-from clinops import rpc
+from clinops import authz, rpc
 from clinops.clock import system_clock
 from clinops.free_text import FreeTextGuard, string_fields
 from clinops.staffing.v1 import staffing_pb2_grpc
 from clinops.supplies.v1 import supplies_pb2_grpc
 from clinops.training.v1 import training_pb2_grpc
 from services.staffing import free_text as staffing_text
+from services.staffing import seed as staffing_seed
 from services.staffing import server as staffing_server
 from services.staffing import store as staffing_store
 from services.supplies import free_text as supplies_text
+from services.supplies import seed as supplies_seed
 from services.supplies import server as supplies_server
 from services.supplies import store as supplies_store
 from services.training import free_text as training_text
+from services.training import seed as training_seed
 from services.training import server as training_server
 from services.training import store as training_store
+from tests.conftest import Prepare, demo_database
 
 PATIENT = "Pt John Smith MRN 00123456"
+# The demo hospital's house supervisor (Harold Jimenez, of the demo team T0CLINOPS), who holds
+# every ward relation on every unit, with the scheduler credential for the scheduler's RPCs:
+# the authorisation table, which runs before the guard, lets every call through to the guard.
+SUPERVISOR = rpc.Caller("T0CLINOPS", "U0SUP001")
 
 
 @dataclass(frozen=True)
@@ -40,15 +48,19 @@ class Service:
     migrate: object
     create_server: object
     stub: type
+    seed: object
 
 
 SERVICES = {
     "staffing": Service(staffing_text, staffing_store.StaffingStore, staffing_store.migrate,
-                        staffing_server.create_server, staffing_pb2_grpc.StaffingServiceStub),
+                        staffing_server.create_server, staffing_pb2_grpc.StaffingServiceStub,
+                        staffing_seed.seed_demo),
     "supplies": Service(supplies_text, supplies_store.SuppliesStore, supplies_store.migrate,
-                        supplies_server.create_server, supplies_pb2_grpc.SuppliesServiceStub),
+                        supplies_server.create_server, supplies_pb2_grpc.SuppliesServiceStub,
+                        supplies_seed.seed_demo),
     "training": Service(training_text, training_store.TrainingStore, training_store.migrate,
-                        training_server.create_server, training_pb2_grpc.TrainingServiceStub),
+                        training_server.create_server, training_pb2_grpc.TrainingServiceStub,
+                        training_seed.seed_demo),
 }
 
 
@@ -125,15 +137,18 @@ def test_a_guard_naming_a_field_no_request_has_refuses_to_start() -> None:
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_a_patient_identifier_in_any_free_text_field_is_refused_naming_the_field(
-        name: str, database_url: str) -> None:
+        name: str, prepared_database: Prepare, hospital) -> None:  # noqa: ANN001
     service = SERVICES[name]
-    service.migrate(database_url)
-    store = service.store.open(database_url)
+    # Seeded with the demo hospital, so the staff directory the authorisation reads has the
+    # facility's team and its people.
+    store = service.store.open(demo_database(prepared_database, name, service.migrate,
+                                             service.store.open, service.seed, hospital))
     server, port = service.create_server(store=store, clock=system_clock)
     server.start()
     channel = rpc.client_channel(f"127.0.0.1:{port}", None)
     stub = service.stub(channel)
-    caller = rpc.caller_metadata(rpc.Caller("T0CLINOPS", "U0MAYA"))
+    assert hospital.staff_by_slack_user(SUPERVISOR.slack_user_id).display_name == "Harold Jimenez"
+    caller = rpc.caller_metadata(SUPERVISOR) + authz.service_metadata()
     swept = []
     try:
         for method in service.text.SERVICE.methods:

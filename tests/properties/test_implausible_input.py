@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import grpc
 import pytest
 
-from clinops import rpc
+from clinops import authz, rpc
 from clinops.common.v1 import common_pb2
 from clinops.staffing.v1 import staffing_pb2, staffing_pb2_grpc
 from clinops.supplies.v1 import supplies_pb2, supplies_pb2_grpc
@@ -53,9 +53,11 @@ def staffing(stack: Running) -> staffing_pb2_grpc.StaffingServiceStub:
 def test_reminder_scans_on_the_first_or_last_day_of_the_calendar_are_refused_naming_on(
         training: training_pb2_grpc.TrainingServiceStub, edge: date) -> None:
     assert "on" in refused(lambda: training.ListExpiring(
-        training_pb2.ListExpiringRequest(on=day(edge)), timeout=10))
+        training_pb2.ListExpiringRequest(on=day(edge)), timeout=10,
+        metadata=authz.service_metadata()))
     assert "on" in refused(lambda: training.QueueReminders(
-        training_pb2.QueueRemindersRequest(on=day(edge), all_units=True), timeout=10))
+        training_pb2.QueueRemindersRequest(on=day(edge), all_units=True), timeout=10,
+        metadata=authz.service_metadata()))
 
 
 def import_records(training: training_pb2_grpc.TrainingServiceStub, content: bytes,
@@ -84,7 +86,8 @@ def test_an_import_no_export_could_produce_is_refused_naming_content(
 def test_a_5001_digit_proposal_or_order_number_is_refused_naming_it(
         supplies: supplies_pb2_grpc.SuppliesServiceStub) -> None:
     assert "proposal_id" in refused(lambda: supplies.GetProposal(
-        supplies_pb2.GetProposalRequest(proposal_id="RP-" + HUGE_DIGITS), timeout=10))
+        supplies_pb2.GetProposalRequest(proposal_id="RP-" + HUGE_DIGITS), timeout=10,
+        metadata=MANAGER))
     assert "purchase_order_id" in refused(lambda: supplies.ReceivePurchaseOrder(
         supplies_pb2.ReceivePurchaseOrderRequest(purchase_order_id="PO-" + HUGE_DIGITS),
         timeout=10, metadata=MANAGER))
