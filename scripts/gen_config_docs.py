@@ -34,6 +34,8 @@ SETTINGS = (
     ("clinops.check", "StackSettings", "`clinops check`"),
     ("clinops.outbox", "RelaySettings", "each service process (its outbox relay)"),
     ("clinops.metrics", "MetricsSettings", "every process (bot, scheduler, each service)"),
+    ("clinops.authz", "SchedulerCredentialSettings",
+     "each service, the scheduler and the bot's notifier (the scheduler credential)"),
 )
 
 

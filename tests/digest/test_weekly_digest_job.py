@@ -18,6 +18,7 @@ from bot.scheduler.links import StaffingLink, TrainingLink
 from bot.scheduler.marks import Marks
 from bot.scheduler.process import slack_client
 from bot.scheduler.supplies_jobs import SuppliesLink
+from clinops import authz
 from clinops.clock import fixed_clock
 from clinops.console import DemoServices
 from clinops.slack_standin import SlackStandIn
@@ -104,7 +105,8 @@ def test_a_unit_with_no_proposal_shows_its_real_budget(post, services: DemoServi
                                                         slack: SlackStandIn) -> None:
     with grpc.insecure_channel(f"127.0.0.1:{services.supplies_port}") as channel:
         proposals = supplies_pb2_grpc.SuppliesServiceStub(channel).ListProposals(
-            supplies_pb2.ListProposalsRequest(unit_id="ICU"), timeout=DEADLINE).proposals
+            supplies_pb2.ListProposalsRequest(unit_id="ICU"), timeout=DEADLINE,
+            metadata=authz.service_metadata()).proposals
     assert not proposals
     post()
     icu = next(s for s in shared_uploads(slack) if s["channel"] == "C0ICU0001")

@@ -78,7 +78,8 @@ def test_a_staff_nurse_may_not_import_supply_counts(
     export = write(tmp_path, "cabinet.csv", "unit,sku,date,counted\nICU,NS-1000,2026-11-26,1\n")
     code, out = run_import(capsys, "supplies", str(export), "--as", STAFF_NURSE)
     assert code == 1
-    assert "refused: you are not an approver for ICU" in out
+    # The service refuses before reading a row: she approves for no unit at all.
+    assert "refused: you are not an approver for any unit" in out
     assert hospital.supplies.get_stock("ICU", "NS-1000").on_hand != 1
 
 
@@ -131,7 +132,7 @@ def test_an_import_without_an_identity_is_refused_with_the_services_reason(
 ) -> None:
     code, out = run_import(capsys, "supplies", str(SAMPLES / "supply-cabinet-export.csv"))
     assert code == 1
-    assert "refused: the call carries no Slack team and user" in out
+    assert "refused: The call names no Slack team and user" in out
     assert "nothing was written" in out
     assert hospital.supplies.get_stock("ICU", "GLOVE-NIT-M").on_hand == 34
 
@@ -265,8 +266,7 @@ def test_a_staff_nurse_may_not_import_certifications(
     code, out = run_import(capsys, "training", str(SAMPLES / "certifications.csv"),
                            "--as", STAFF_NURSE)
     assert code == 1
-    assert ("refused: only educators and unit managers may import certification records"
-            in out)
+    assert "refused: Only an educator or manager of a unit may do this" in out
     assert expires(hospital, "S1005", "BLS") == date(2027, 12, 31)
 
 
