@@ -414,6 +414,8 @@ def _refusal(service: str, target: str, error: grpc.RpcError) -> Outcome:
             grpc.StatusCode.UNAUTHENTICATED: "refused",
             grpc.StatusCode.INVALID_ARGUMENT: "the import was refused"}.get(
                 code, f"{service} answered {code.name}")
+    # A service may say it itself ("…; nothing was written"): once is enough.
+    detail = detail.removesuffix("; nothing was written")
     return Outcome(False, [f"{lead}: {detail}", "nothing was written"])
 
 

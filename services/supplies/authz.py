@@ -123,7 +123,8 @@ def table(directory: SuppliesDirectory) -> dict[str, Rule]:
         "ImportStock": person("approver", says=(
             "you are not an approver for any unit: only a unit's approvers may import its stock")),
         "ImportReceipts": person(*KEEPERS, says=(
-            "only a unit's charge nurses, manager and approvers may receive its orders")),
+            "only a unit's charge nurses, manager and approvers may receive its orders; "
+            "nothing was written")),
         "GetStockStatus": ANYONE,
         # A proposal names who decided it: for the unit's approvers and receivers only.
         "GetProposal": person(*KEEPERS, unit=proposal_unit, or_service=True,

@@ -164,7 +164,7 @@ def import_receipts(*, rows: Sequence[ReceiptRow], caller: Actor, store: Supplie
         store.audit(AuditEntry(now, store.find_actor(caller.slack_team_id, caller.slack_user_id),
                                "IMPORT_RECEIPTS", subject, "REFUSED",
                                f"not a receiver for {listed}; nothing written"))
-        raise NotAnApprover(_refusal(listed))
+        raise NotAnApprover(f"{_refusal(listed)}; nothing was written")
     wanted, rejected = _check_rows(rows, orders)
     if rejected:
         store.audit(AuditEntry(now, store.find_actor(caller.slack_team_id, caller.slack_user_id),

@@ -302,7 +302,7 @@ def _check_import_authority(rows: Sequence[ImportRow], *, units: Mapping[str, Un
         store.audit(AuditEntry(now, store.find_actor(*me), "IMPORT", f"{len(rows)} rows",
                                "REFUSED", f"not an approver for {listed}; nothing written"))
         raise NotAnApprover(f"you are not an approver for {listed}: only its approvers may "
-                            "import its counts and use")
+                            f"import its counts and use; nothing was written")
 
 
 def import_stock(*, rows: Sequence[ImportRow], caller: Actor, store: Store, clock: Clock,
